@@ -1,0 +1,51 @@
+"""Input and output serializers for the accounts API (one pair per operation)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from accounts.models import ApiToken
+
+
+class TokenObtainInput(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=256, trim_whitespace=False, style={"input_type": "password"})
+    name = serializers.CharField(max_length=100, required=False, default="API token")
+    read_only = serializers.BooleanField(required=False, default=False)
+
+
+class TokenCreateInput(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    read_only = serializers.BooleanField(required=False, default=False)
+    expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class TokenOutput(serializers.ModelSerializer):
+    is_active = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "read_only", "created_at", "last_used_at", "expires_at", "revoked_at", "is_active"]
+        read_only_fields = fields
+
+
+class IssuedTokenOutput(TokenOutput):
+    token = serializers.CharField(read_only=True, help_text="The bearer token. Shown once; store it now.")
+
+    class Meta(TokenOutput.Meta):
+        fields = [*TokenOutput.Meta.fields, "token"]
+        read_only_fields = fields
+
+
+class OrganizationOutput(serializers.Serializer):
+    name = serializers.CharField()
+    slug = serializers.CharField()
+    kind = serializers.CharField()
+    role = serializers.CharField(help_text="The user's role in it: owner or member.")
+
+
+class MeOutput(serializers.Serializer):
+    username = serializers.CharField()
+    role = serializers.CharField(help_text="vendor, buyer, arbiter, staff or unassigned")
+    organization = OrganizationOutput(allow_null=True)
+    token = TokenOutput(allow_null=True, help_text="The token used for this call, if any.")

@@ -1,0 +1,110 @@
+"""Accounts API: obtain a token with a password, manage one's tokens, who am I."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import selectors, services
+from accounts.api.serializers import (
+    IssuedTokenOutput,
+    MeOutput,
+    TokenCreateInput,
+    TokenObtainInput,
+    TokenOutput,
+)
+from accounts.models import ApiToken
+from accounts.roles import role_of
+from trust_portal.api.pagination import CursorPagination
+
+PROBLEM = OpenApiResponse(description="Problem details (application/problem+json)", response={"$ref": "#/components/schemas/Problem"})
+
+
+def _issued(issued: services.IssuedToken) -> dict[str, Any]:
+    data = dict(IssuedTokenOutput(issued.token).data)
+    data["token"] = issued.plaintext
+    return data
+
+
+class TokenObtainView(APIView):
+    """Exchange a username and password for a new bearer token (throttled on failures)."""
+
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        request=TokenObtainInput,
+        responses={201: IssuedTokenOutput, 400: PROBLEM, 429: PROBLEM},
+        auth=[],
+        tags=["auth"],
+    )
+    def post(self, request: Request) -> Response:
+        data = TokenObtainInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_authenticate(
+            request=request._request,
+            username=data.validated_data["username"],
+            password=data.validated_data["password"],
+            address=services.client_address(request._request),
+        )
+        issued = services.api_token_create(
+            user=user, name=data.validated_data["name"], read_only=data.validated_data["read_only"]
+        )
+        return Response(_issued(issued), status=status.HTTP_201_CREATED)
+
+
+class TokenListView(APIView):
+    """The caller's own tokens; create another one."""
+
+    @extend_schema(responses={200: TokenOutput(many=True), 401: PROBLEM}, tags=["auth"])
+    def get(self, request: Request) -> Response:
+        paginator = CursorPagination()
+        page = paginator.paginate_queryset(selectors.api_token_list(user=request.user), request, view=self)
+        return paginator.get_paginated_response(TokenOutput(page, many=True).data)
+
+    @extend_schema(request=TokenCreateInput, responses={201: IssuedTokenOutput, 400: PROBLEM, 401: PROBLEM, 403: PROBLEM}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        data = TokenCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        issued = services.api_token_create(user=request.user, **data.validated_data)
+        return Response(_issued(issued), status=status.HTTP_201_CREATED)
+
+
+class TokenDetailView(APIView):
+    """Revoke one of the caller's tokens."""
+
+    @extend_schema(responses={200: TokenOutput, 401: PROBLEM, 403: PROBLEM, 404: PROBLEM}, tags=["auth"])
+    def delete(self, request: Request, token_id: int) -> Response:
+        token = services.api_token_revoke(token_id=token_id, user=request.user)
+        return Response(TokenOutput(token).data)
+
+
+class MeView(APIView):
+    """Who the caller is: role, organization, and the token in use."""
+
+    @extend_schema(responses={200: MeOutput, 401: PROBLEM}, tags=["auth"])
+    def get(self, request: Request) -> Response:
+        user = request.user
+        membership = user.membership_or_none
+        organization = (
+            {
+                "name": membership.organization.name,
+                "slug": membership.organization.slug,
+                "kind": membership.organization.kind,
+                "role": membership.role,
+            }
+            if membership
+            else None
+        )
+        token = request.auth if isinstance(request.auth, ApiToken) else None
+        return Response(
+            MeOutput(
+                {"username": user.username, "role": role_of(user).value, "organization": organization, "token": token}
+            ).data
+        )

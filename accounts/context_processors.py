@@ -1,0 +1,16 @@
+"""Puts the user's role and navigation into every template."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from accounts.navigation import navigation_for
+from accounts.roles import role_of
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    role = role_of(user)
+    return {"role": role.value, "nav_items": navigation_for(role, request.path)}

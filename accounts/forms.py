@@ -1,0 +1,49 @@
+"""Forms for sign-in and tokens. They parse input; services decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+
+from accounts import services
+from trust_portal.errors import DomainError
+
+
+class ThrottledAuthenticationForm(AuthenticationForm):
+    """Django's sign-in form, with failures counted and one message whether or not the user exists."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "The username or password is not correct.",
+    }
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if username is not None and password:
+            try:
+                self.user_cache = services.user_authenticate(
+                    request=self.request,
+                    username=username,
+                    password=password,
+                    address=services.client_address(self.request) if self.request else "unknown",
+                )
+            except services.InvalidCredentials:
+                raise ValidationError(self.error_messages["invalid_login"], code="invalid_login") from None
+            except DomainError as error:
+                raise ValidationError(error.detail, code=error.code) from None
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
+
+
+class TokenCreateForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="What uses this token, e.g. “CI pipeline”.")
+    read_only = forms.BooleanField(required=False, help_text="The token may only read, never change anything.")
+    expires_at = forms.DateTimeField(
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="Optional. After this moment the token stops working.",
+    )

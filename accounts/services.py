@@ -1,0 +1,224 @@
+"""Every write to accounts: organizations, members, API tokens, sign-in throttling."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.text import slugify
+
+from accounts.models import ApiToken, Membership, Organization, User
+from trust_portal.errors import DomainError, TooManyAttempts
+
+TOKEN_PREFIX = "tp_"
+TOKEN_DISPLAY_CHARS = 10
+LAST_USED_RESOLUTION = timedelta(seconds=60)
+
+
+class InvalidCredentials(DomainError):
+    status = 400
+    code = "invalid_credentials"
+    title = "Invalid credentials"
+
+    def __init__(self) -> None:
+        # One message whether or not the user exists.
+        super().__init__("The username or password is not correct.")
+
+
+class TokenNotFound(DomainError):
+    status = 404
+    code = "not_found"
+    title = "Not found"
+
+
+# --- organizations and members ------------------------------------------------
+
+
+def organization_get_or_create(*, name: str, kind: str) -> tuple[Organization, bool]:
+    """Find the organization by name, or create it; refuse to change the kind of an existing one."""
+    if kind not in Organization.Kind.values:
+        raise ValidationError({"kind": f"Unknown kind {kind!r}; expected one of {', '.join(Organization.Kind.values)}."})
+    existing = Organization.objects.filter(name=name).first()
+    if existing is not None:
+        if existing.kind != kind:
+            raise ValidationError({"kind": f"Organization {name!r} already exists as a {existing.kind}."})
+        return existing, False
+    organization = Organization(name=name, slug=_unique_slug(name), kind=kind)
+    organization.full_clean()
+    organization.save()
+    return organization, True
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:70] or "org"
+    slug, n = base, 2
+    while Organization.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+@transaction.atomic
+def member_create(
+    *,
+    username: str,
+    password: str | None,
+    organization: Organization | None = None,
+    role: str = Membership.Role.MEMBER,
+    is_arbiter: bool = False,
+    is_staff: bool = False,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+) -> User:
+    """Create a user, in an organization (vendor or buyer side) or as a platform arbiter."""
+    if is_arbiter and organization is not None:
+        raise ValidationError({"organization": "An arbiter belongs to no party organization."})
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": f"A user named {username!r} already exists."})
+    user = User(
+        username=username,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        is_arbiter=is_arbiter,
+        is_staff=is_staff,
+    )
+    if password:
+        from django.contrib.auth.password_validation import validate_password
+
+        validate_password(password, user)
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    if organization is not None:
+        membership = Membership(user=user, organization=organization, role=role)
+        membership.full_clean()
+        membership.save()
+    return user
+
+
+# --- API tokens -----------------------------------------------------------------
+
+
+def token_digest(plaintext: str) -> str:
+    return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    plaintext: str  # shown once, never stored
+
+
+def api_token_create(
+    *, user: User, name: str, read_only: bool = False, expires_at: datetime | None = None
+) -> IssuedToken:
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Give the token a name so you can recognise it later."})
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": "The expiry must be in the future."})
+    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user=user,
+        name=name[:100],
+        prefix=plaintext[:TOKEN_DISPLAY_CHARS],
+        digest=token_digest(plaintext),
+        read_only=read_only,
+        expires_at=expires_at,
+    )
+    token.full_clean()
+    token.save()
+    return IssuedToken(token=token, plaintext=plaintext)
+
+
+def api_token_revoke(*, token_id: int, user: User) -> ApiToken:
+    """Revoke one of the user's own tokens (idempotent: revoking twice keeps the first time)."""
+    token = ApiToken.objects.filter(pk=token_id, user=user).first()
+    if token is None:
+        raise TokenNotFound("No such token.")
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    token.refresh_from_db(fields=["revoked_at"])
+    return token
+
+
+def api_token_authenticate(plaintext: str) -> ApiToken | None:
+    """The active token matching ``plaintext`` (with its user), marking it used; None if none."""
+    if not plaintext.startswith(TOKEN_PREFIX) or len(plaintext) > 200:
+        return None
+    token = (
+        ApiToken.objects.active()
+        .select_related("user__membership__organization")
+        .filter(digest=token_digest(plaintext), user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+        # Write at most once a minute per token: the hot path stays read-only.
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token
+
+
+# --- sign-in with throttling ------------------------------------------------------
+
+
+def _failure_keys(username: str, address: str) -> tuple[str, str]:
+    user_key = "login-fail:user:" + hashlib.sha256(username.strip().lower().encode()).hexdigest()
+    addr_key = "login-fail:addr:" + hashlib.sha256(address.encode()).hexdigest()
+    return user_key, addr_key
+
+
+def login_guard(*, username: str, address: str) -> None:
+    """Refuse further attempts once too many recent ones failed, whether or not the user exists."""
+    user_key, addr_key = _failure_keys(username, address)
+    counts = cache.get_many([user_key, addr_key])
+    if counts.get(user_key, 0) >= settings.LOGIN_FAILURE_LIMIT or counts.get(addr_key, 0) >= settings.LOGIN_FAILURE_IP_LIMIT:
+        minutes = max(1, settings.LOGIN_FAILURE_WINDOW_SECONDS // 60)
+        raise TooManyAttempts(
+            f"Too many failed sign-in attempts. Try again in {minutes} minutes.",
+            retry_after=settings.LOGIN_FAILURE_WINDOW_SECONDS,
+        )
+
+
+def login_failure_record(*, username: str, address: str) -> None:
+    for key in _failure_keys(username, address):
+        cache.add(key, 0, timeout=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+        try:
+            cache.incr(key)
+        except ValueError:  # evicted between add and incr
+            cache.set(key, 1, timeout=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+
+
+def login_failures_clear(*, username: str) -> None:
+    user_key, _ = _failure_keys(username, "")
+    cache.delete(user_key)
+
+
+def user_authenticate(*, request: HttpRequest | None, username: str, password: str, address: str) -> User:
+    """Check credentials under the sign-in throttle; one error whether or not the user exists."""
+    login_guard(username=username, address=address)
+    user = authenticate(request, username=username, password=password)
+    if user is None:
+        login_failure_record(username=username, address=address)
+        raise InvalidCredentials()
+    login_failures_clear(username=username)
+    return user  # type: ignore[return-value]
+
+
+def client_address(request: HttpRequest) -> str:
+    """The peer address Django saw (proxies must set REMOTE_ADDR correctly, e.g. gunicorn --forwarded-allow-ips)."""
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
