@@ -91,10 +91,8 @@ def parse_database_url(name: str, raw: str) -> dict[str, Any]:
     scheme = parts.scheme
     if scheme == "sqlite":
         path = unquote(parts.path)
-        if path.startswith("/") and raw.startswith("sqlite:////"):
-            db_name = path
-        else:
-            db_name = path.lstrip("/") or ":memory:"
+        # sqlite:////abs/path.db is absolute, sqlite:///rel.db relative to the working directory.
+        db_name = path[1:] if path.startswith("//") else (path.lstrip("/") or ":memory:")
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": db_name}
     if scheme not in {"postgres", "postgresql", "pgsql"}:
         raise ImproperlyConfigured(

@@ -1,10 +1,11 @@
 """Root URLs: pages, the admin, and the versioned API."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as account_views
+from trust_portal.api.exceptions import api_not_found
 
 api_v1 = [
     path("", include("accounts.api.urls")),
@@ -17,4 +18,5 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
+    re_path(r"^api/", api_not_found),
 ]

@@ -112,3 +112,20 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         if header in response:
             problem[header] = response[header]
     return problem
+
+
+def api_not_found(request: Any, *args: Any, **kwargs: Any) -> Any:
+    """Unknown paths under /api/ answer in the API's error format, not an HTML page."""
+    from django.http import JsonResponse
+
+    return JsonResponse(
+        {
+            "type": "urn:trust-portal:problem:not_found",
+            "title": "Not found",
+            "status": 404,
+            "detail": f"No API endpoint at {request.path}.",
+            "code": "not_found",
+        },
+        status=404,
+        content_type=PROBLEM_CONTENT_TYPE,
+    )
