@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 class Role(StrEnum):
@@ -26,3 +29,11 @@ def role_of(user: Any) -> Role:
     if user.is_staff:
         return Role.STAFF
     return Role.UNASSIGNED
+
+
+def signed_in_user(request: Any) -> User:
+    """The request's user, for views already guarded by a sign-in check."""
+    user = request.user
+    if not user.is_authenticated:  # a guard is missing: fail loudly rather than act as nobody
+        raise PermissionError("signed_in_user() called on an anonymous request")
+    return user  # type: ignore[no-any-return]

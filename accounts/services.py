@@ -46,7 +46,9 @@ class TokenNotFound(DomainError):
 def organization_get_or_create(*, name: str, kind: str) -> tuple[Organization, bool]:
     """Find the organization by name, or create it; refuse to change the kind of an existing one."""
     if kind not in Organization.Kind.values:
-        raise ValidationError({"kind": f"Unknown kind {kind!r}; expected one of {', '.join(Organization.Kind.values)}."})
+        raise ValidationError(
+            {"kind": f"Unknown kind {kind!r}; expected one of {', '.join(Organization.Kind.values)}."}
+        )
     existing = Organization.objects.filter(name=name).first()
     if existing is not None:
         if existing.kind != kind:
@@ -186,7 +188,10 @@ def login_guard(*, username: str, address: str) -> None:
     """Refuse further attempts once too many recent ones failed, whether or not the user exists."""
     user_key, addr_key = _failure_keys(username, address)
     counts = cache.get_many([user_key, addr_key])
-    if counts.get(user_key, 0) >= settings.LOGIN_FAILURE_LIMIT or counts.get(addr_key, 0) >= settings.LOGIN_FAILURE_IP_LIMIT:
+    if (
+        counts.get(user_key, 0) >= settings.LOGIN_FAILURE_LIMIT
+        or counts.get(addr_key, 0) >= settings.LOGIN_FAILURE_IP_LIMIT
+    ):
         minutes = max(1, settings.LOGIN_FAILURE_WINDOW_SECONDS // 60)
         raise TooManyAttempts(
             f"Too many failed sign-in attempts. Try again in {minutes} minutes.",

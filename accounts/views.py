@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import selectors, services
 from accounts.forms import ThrottledAuthenticationForm, TokenCreateForm
 from accounts.models import Organization
-from accounts.roles import Role, role_of
+from accounts.roles import Role, role_of, signed_in_user
 from trust_portal.errors import DomainError
 
 
@@ -37,11 +37,12 @@ def home(request: HttpRequest) -> HttpResponse:
     """One home page per role; each later app adds its panels."""
     role = role_of(request.user)
     context: dict[str, object] = {"role": role.value}
-    if role in (Role.VENDOR, Role.BUYER):
-        context["organization"] = request.user.organization  # type: ignore[union-attr]
-        context["members"] = selectors.organization_member_list(user=request.user)  # type: ignore[arg-type]
     if role is not Role.ANONYMOUS:
-        context["active_token_count"] = selectors.api_token_list(user=request.user).filter(revoked_at__isnull=True).count()  # type: ignore[arg-type]
+        user = signed_in_user(request)
+        context["active_token_count"] = selectors.api_token_list(user=user).filter(revoked_at__isnull=True).count()
+    if role in (Role.VENDOR, Role.BUYER):
+        context["organization"] = user.organization
+        context["members"] = selectors.organization_member_list(user=user)
     if role is Role.STAFF:
         context["organization_counts"] = {
             kind.label: Organization.objects.filter(kind=kind).count() for kind in Organization.Kind
@@ -50,7 +51,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _tokens_context(request: HttpRequest, **extra: object) -> dict[str, object]:
-    return {"tokens": selectors.api_token_list(user=request.user), **extra}  # type: ignore[arg-type]
+    return {"tokens": selectors.api_token_list(user=signed_in_user(request)), **extra}
 
 
 @login_required
@@ -61,7 +62,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
     issued = None
     if request.method == "POST" and form.is_valid():
         try:
-            issued = services.api_token_create(user=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            issued = services.api_token_create(user=signed_in_user(request), **form.cleaned_data)
         except ValidationError as error:
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
@@ -77,7 +78,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
 @require_POST
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     try:
-        token = services.api_token_revoke(token_id=token_id, user=request.user)  # type: ignore[arg-type]
+        token = services.api_token_revoke(token_id=token_id, user=signed_in_user(request))
     except DomainError:
         messages.error(request, "That token does not exist.")
         return redirect("accounts:tokens")

@@ -146,7 +146,9 @@ def _celery_worker_process(django_db_setup: None, django_db_blocker: object) -> 
     db = connection.settings_dict
     if connection.vendor == "sqlite":
         need(False, "the Celery worker test needs a database another process can open: run it on PostgreSQL")
-    database_url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    database_url = (
+        f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    )
     queue = f"test-{uuid.uuid4().hex[:8]}"
     env = {
         **os.environ,
@@ -157,9 +159,24 @@ def _celery_worker_process(django_db_setup: None, django_db_blocker: object) -> 
     }
     log = open(ARTIFACTS / "celery-worker.log", "w")  # noqa: SIM115
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "trust_portal", "worker", "--pool=solo", "-Q", queue,
-         "--without-gossip", "--without-mingle", "--loglevel=INFO"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "trust_portal",
+            "worker",
+            "--pool=solo",
+            "-Q",
+            queue,
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         yield queue
@@ -177,7 +194,10 @@ def celery_worker(_celery_worker_process: str) -> Iterator[str]:
     """Route tasks to the real worker for this test, then back to eager mode."""
     saved = {k: celery_app.conf[k] for k in ("task_always_eager", "broker_url", "result_backend", "task_default_queue")}
     celery_app.conf.update(
-        task_always_eager=False, broker_url=REDIS_URL, result_backend=REDIS_URL, task_default_queue=_celery_worker_process
+        task_always_eager=False,
+        broker_url=REDIS_URL,
+        result_backend=REDIS_URL,
+        task_default_queue=_celery_worker_process,
     )
     try:
         yield _celery_worker_process
@@ -187,14 +207,23 @@ def celery_worker(_celery_worker_process: str) -> Iterator[str]:
 
 # --- browser --------------------------------------------------------------------------
 
-BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run"]
+BROWSER_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
-    need(Path(CHROMIUM).exists() and shutil.which(CHROMIUM) is not None,
-         f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    need(
+        Path(CHROMIUM).exists() and shutil.which(CHROMIUM) is not None,
+        f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)",
+    )
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": BROWSER_ARGS}
 

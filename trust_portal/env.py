@@ -15,18 +15,19 @@ from django.core.exceptions import ImproperlyConfigured
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
+_Str = str  # the readers below are named after the types they return
 
 
 class Env:
     """Typed access to a mapping of environment variables (``os.environ`` by default)."""
 
-    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+    def __init__(self, environ: Mapping[_Str, _Str] | None = None) -> None:
         self.environ = os.environ if environ is None else environ
 
-    def is_set(self, name: str) -> bool:
+    def is_set(self, name: _Str) -> bool:
         return name in self.environ
 
-    def str(self, name: str, default: str | None = None) -> str:
+    def str(self, name: _Str, default: _Str | None = None) -> _Str:
         value = self.environ.get(name)
         if value is None:
             if default is None:
@@ -34,7 +35,7 @@ class Env:
             return default
         return value
 
-    def bool(self, name: str, default: bool) -> bool:
+    def bool(self, name: _Str, default: bool) -> bool:
         raw = self.environ.get(name)
         if raw is None:
             return default
@@ -43,11 +44,9 @@ class Env:
             return True
         if word in FALSE_WORDS:
             return False
-        raise ImproperlyConfigured(
-            f"{name}={raw!r} is not a boolean; use one of 1/0, true/false, yes/no, on/off."
-        )
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean; use one of 1/0, true/false, yes/no, on/off.")
 
-    def int(self, name: str, default: int, *, minimum: int | None = None) -> int:
+    def int(self, name: _Str, default: int, *, minimum: int | None = None) -> int:
         raw = self.environ.get(name)
         if raw is None:
             return default
@@ -59,19 +58,19 @@ class Env:
             raise ImproperlyConfigured(f"{name}={value} must be at least {minimum}.")
         return value
 
-    def list(self, name: str, default: list[str]) -> list[str]:
+    def list(self, name: _Str, default: list[_Str]) -> list[_Str]:
         raw = self.environ.get(name)
         if raw is None:
             return list(default)
         return [item.strip() for item in raw.split(",") if item.strip()]
 
-    def database(self, name: str, default: dict[str, Any]) -> dict[str, Any]:
+    def database(self, name: _Str, default: dict[_Str, Any]) -> dict[_Str, Any]:
         raw = self.environ.get(name)
         if raw is None:
             return default
         return parse_database_url(name, raw)
 
-    def redis_url(self, name: str, default: str | None = None) -> str | None:
+    def redis_url(self, name: _Str, default: _Str | None = None) -> _Str | None:
         raw = self.environ.get(name)
         if raw is None:
             return default

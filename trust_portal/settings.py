@@ -9,6 +9,7 @@ error naming the variable (see ``trust_portal.env``).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import plotly
 from csp.constants import NONE, SELF, UNSAFE_INLINE
@@ -222,7 +223,7 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Trust Portal <noreply@trust-portal.local>")
 
 # --- REST API -------------------------------------------------------------------
-REST_FRAMEWORK = {
+REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Bearer first: its WWW-Authenticate header makes unauthenticated calls 401, not 403.
         "accounts.api.authentication.BearerTokenAuthentication",

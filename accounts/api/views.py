@@ -20,10 +20,12 @@ from accounts.api.serializers import (
     TokenOutput,
 )
 from accounts.models import ApiToken
-from accounts.roles import role_of
+from accounts.roles import role_of, signed_in_user
 from trust_portal.api.pagination import CursorPagination
 
-PROBLEM = OpenApiResponse(description="Problem details (application/problem+json)", response={"$ref": "#/components/schemas/Problem"})
+PROBLEM = OpenApiResponse(
+    description="Problem details (application/problem+json)", response={"$ref": "#/components/schemas/Problem"}
+)
 
 
 def _issued(issued: services.IssuedToken) -> dict[str, Any]:
@@ -65,14 +67,18 @@ class TokenListView(APIView):
     @extend_schema(responses={200: TokenOutput(many=True), 401: PROBLEM}, tags=["auth"])
     def get(self, request: Request) -> Response:
         paginator = CursorPagination()
-        page = paginator.paginate_queryset(selectors.api_token_list(user=request.user), request, view=self)
+        page = paginator.paginate_queryset(selectors.api_token_list(user=signed_in_user(request)), request, view=self)
         return paginator.get_paginated_response(TokenOutput(page, many=True).data)
 
-    @extend_schema(request=TokenCreateInput, responses={201: IssuedTokenOutput, 400: PROBLEM, 401: PROBLEM, 403: PROBLEM}, tags=["auth"])
+    @extend_schema(
+        request=TokenCreateInput,
+        responses={201: IssuedTokenOutput, 400: PROBLEM, 401: PROBLEM, 403: PROBLEM},
+        tags=["auth"],
+    )
     def post(self, request: Request) -> Response:
         data = TokenCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        issued = services.api_token_create(user=request.user, **data.validated_data)
+        issued = services.api_token_create(user=signed_in_user(request), **data.validated_data)
         return Response(_issued(issued), status=status.HTTP_201_CREATED)
 
 
@@ -81,7 +87,7 @@ class TokenDetailView(APIView):
 
     @extend_schema(responses={200: TokenOutput, 401: PROBLEM, 403: PROBLEM, 404: PROBLEM}, tags=["auth"])
     def delete(self, request: Request, token_id: int) -> Response:
-        token = services.api_token_revoke(token_id=token_id, user=request.user)
+        token = services.api_token_revoke(token_id=token_id, user=signed_in_user(request))
         return Response(TokenOutput(token).data)
 
 
@@ -90,7 +96,7 @@ class MeView(APIView):
 
     @extend_schema(responses={200: MeOutput, 401: PROBLEM}, tags=["auth"])
     def get(self, request: Request) -> Response:
-        user = request.user
+        user = signed_in_user(request)
         membership = user.membership_or_none
         organization = (
             {

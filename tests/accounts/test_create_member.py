@@ -31,7 +31,9 @@ def run(*args: str, stdin: str = "") -> str:
 
 
 def test_creates_vendor_and_its_organization() -> None:
-    output = run("alice", "--org", "Acme", "--kind", "vendor", "--role", "owner", "--password-stdin", stdin="s3cret-passphrase\n")
+    output = run(
+        "alice", "--org", "Acme", "--kind", "vendor", "--role", "owner", "--password-stdin", stdin="s3cret-passphrase\n"
+    )
     user = User.objects.get(username="alice")
     assert role_of(user) is Role.VENDOR
     assert user.membership.role == "owner"
@@ -79,7 +81,11 @@ def test_unknown_kind_exits_2_with_a_clear_message() -> None:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     result = subprocess.run(
         [sys.executable, "manage.py", "create_member", "zed", "--org", "Zed", "--kind", "reseller"],
-        cwd=ROOT, capture_output=True, text=True, env=env, timeout=60,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
     )
     assert result.returncode == 2
     assert "invalid choice: 'reseller'" in result.stderr

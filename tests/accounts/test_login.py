@@ -60,7 +60,11 @@ def test_password_change(client: Client, vendor, password) -> None:
     client.force_login(vendor)
     response = client.post(
         "/accounts/password/",
-        {"old_password": password, "new_password1": "a-brand-new-passphrase", "new_password2": "a-brand-new-passphrase"},
+        {
+            "old_password": password,
+            "new_password1": "a-brand-new-passphrase",
+            "new_password2": "a-brand-new-passphrase",
+        },
     )
     assert response.status_code == 302
     vendor.refresh_from_db()

@@ -59,7 +59,9 @@ def test_stored_token_is_not_the_token(vendor) -> None:
 
 
 def test_obtain_token_with_password_then_use_then_revoke(api_client: APIClient, buyer, password) -> None:
-    response = api_client.post("/api/v1/auth/token/", {"username": buyer.username, "password": password, "name": "script"}, format="json")
+    response = api_client.post(
+        "/api/v1/auth/token/", {"username": buyer.username, "password": password, "name": "script"}, format="json"
+    )
     assert response.status_code == 201
     body = response.json()
     token = body["token"]

@@ -25,7 +25,11 @@ def run_python(code: str, env: dict[str, str], *args: str) -> subprocess.Complet
     base = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "trust_portal.settings"}
     return subprocess.run(
         [sys.executable, *(["-c", code] if code else []), *args],
-        cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -60,7 +64,13 @@ def test_production_environment_uses_postgres_and_a_real_broker() -> None:
     result = run_python(PRINT_SETTINGS, PRODUCTION_ENV)
     assert result.returncode == 0, result.stderr
     seen = json.loads(result.stdout)
-    assert seen == {"engine": "django.db.backends.postgresql", "name": "portal", "eager": False, "debug": False, "secret": True}
+    assert seen == {
+        "engine": "django.db.backends.postgresql",
+        "name": "portal",
+        "eager": False,
+        "debug": False,
+        "secret": True,
+    }
 
 
 def test_malformed_database_url_fails_at_start_naming_it() -> None:
@@ -72,7 +82,12 @@ def test_malformed_database_url_fails_at_start_naming_it() -> None:
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("DEBUG", "maybe"), ("CELERY_BROKER_URL", "amqp:/nowhere"), ("SECURE_HSTS_SECONDS", "a year"), ("LOGIN_FAILURE_LIMIT", "0")],
+    [
+        ("DEBUG", "maybe"),
+        ("CELERY_BROKER_URL", "amqp:/nowhere"),
+        ("SECURE_HSTS_SECONDS", "a year"),
+        ("LOGIN_FAILURE_LIMIT", "0"),
+    ],
 )
 def test_malformed_variable_fails_naming_it(name: str, value: str) -> None:
     result = run_python(PRINT_SETTINGS, {name: value})

@@ -67,12 +67,15 @@ class Command(BaseCommand):
                 )
         except ValidationError as error:
             messages = "; ".join(
-                f"{field}: {' '.join(msgs)}" for field, msgs in getattr(error, "message_dict", {"": error.messages}).items()
+                f"{field}: {' '.join(msgs)}"
+                for field, msgs in getattr(error, "message_dict", {"": error.messages}).items()
             )
             raise CommandError(messages, returncode=2) from None
 
-        where = f"{organization.name} ({organization.kind}, {options['role']})" if organization else (
-            "platform arbiter" if options["arbiter"] else "staff"
+        where = (
+            f"{organization.name} ({organization.kind}, {options['role']})"
+            if organization
+            else ("platform arbiter" if options["arbiter"] else "staff")
         )
         self.stdout.write(self.style.SUCCESS(f"Created {user.username}: {where}"))
         if generated:
