@@ -7,10 +7,14 @@ from typing import Any
 from django.http import HttpRequest
 
 from accounts.navigation import navigation_for
-from accounts.roles import role_of
+from accounts.roles import Role, role_of
+from accounts.selectors import unread_notification_count
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     role = role_of(user)
-    return {"role": role.value, "nav_items": navigation_for(role, request.path)}
+    badges = {}
+    if role is not Role.ANONYMOUS:
+        badges["accounts:notifications"] = unread_notification_count(user=user)
+    return {"role": role.value, "nav_items": navigation_for(role, request.path, badges)}

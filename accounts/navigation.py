@@ -20,9 +20,18 @@ class NavEntry:
 
 NAV: list[NavEntry] = [
     NavEntry("Home", "home", frozenset(Role)),
+    NavEntry("Notifications", "accounts:notifications", SIGNED_IN),
     NavEntry("API tokens", "accounts:tokens", SIGNED_IN),
     NavEntry("API docs", "api-docs", frozenset(Role)),
 ]
+
+
+def register(label: str, url_name: str, roles: frozenset[Role], *, position: int | None = None) -> None:
+    """Called from an app's ``ready()`` to add its pages to the navigation (once)."""
+    entry = NavEntry(label, url_name, roles)
+    if entry in NAV:
+        return
+    NAV.insert(len(NAV) if position is None else position, entry)
 
 
 @dataclass(frozen=True)
@@ -30,14 +39,16 @@ class NavItem:
     label: str
     url: str
     current: bool
+    badge: int = 0
 
 
-def navigation_for(role: Role, path: str) -> list[NavItem]:
+def navigation_for(role: Role, path: str, badges: dict[str, int] | None = None) -> list[NavItem]:
+    badges = badges or {}
     items = []
     for entry in NAV:
         if role not in entry.roles:
             continue
         url = reverse(entry.url_name)
         current = path == url if url == "/" else path.startswith(url)
-        items.append(NavItem(entry.label, url, current))
+        items.append(NavItem(entry.label, url, current, badges.get(entry.url_name, 0)))
     return items

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from accounts.models import ApiToken, Membership, User
+from accounts.models import ApiToken, Membership, Notification, User
 
 
 def api_token_list(*, user: User) -> QuerySet[ApiToken]:
@@ -21,3 +21,11 @@ def organization_member_list(*, user: User) -> QuerySet[Membership]:
         .select_related("user")
         .order_by("-role", "user__username")
     )
+
+
+def notification_list(*, user: User) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient=user)
+
+
+def unread_notification_count(*, user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()

@@ -227,3 +227,27 @@ def user_authenticate(*, request: HttpRequest | None, username: str, password: s
 def client_address(request: HttpRequest) -> str:
     """The peer address Django saw (proxies must set REMOTE_ADDR correctly, e.g. gunicorn --forwarded-allow-ips)."""
     return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+# --- notifications --------------------------------------------------------------------
+
+
+def notifications_create(*, recipients: list[User], kind: str, title: str, body: str = "", url: str = "") -> int:
+    """One in-app notification per recipient (deduplicated), in the caller's transaction."""
+    from accounts.models import Notification
+
+    unique = {user.pk: user for user in recipients}.values()
+    Notification.objects.bulk_create(
+        [Notification(recipient=user, kind=kind, title=title[:200], body=body, url=url) for user in unique]
+    )
+    return len(unique)
+
+
+def notifications_mark_read(*, user: User, notification_ids: list[int] | None = None) -> int:
+    """Mark some (or all) of the user's unread notifications read; returns how many changed."""
+    from accounts.models import Notification
+
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if notification_ids is not None:
+        unread = unread.filter(pk__in=notification_ids)
+    return unread.update(read_at=timezone.now())

@@ -16,6 +16,7 @@ from accounts.forms import ThrottledAuthenticationForm, TokenCreateForm
 from accounts.models import Organization
 from accounts.roles import Role, role_of, signed_in_user
 from trust_portal.errors import DomainError
+from trust_portal.web import paginate
 
 
 class LoginView(auth_views.LoginView):
@@ -86,3 +87,16 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
         return render(request, "accounts/tokens.html#token-row", {"token": token})
     messages.success(request, f"Token “{token.name}” revoked.")
     return redirect("accounts:tokens")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notifications(request: HttpRequest) -> HttpResponse:
+    """The user's notifications, newest first; POST marks them all read."""
+    user = signed_in_user(request)
+    if request.method == "POST":
+        count = services.notifications_mark_read(user=user)
+        messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} read.")
+        return redirect("accounts:notifications")
+    page = paginate(request, selectors.notification_list(user=user))
+    return render(request, "accounts/notifications.html", {"page": page})

@@ -15,10 +15,19 @@ class DomainError(Exception):
     code: str = "domain_error"
     title: str = "Request refused"
 
-    def __init__(self, detail: str | None = None, *, field: str | None = None) -> None:
+    def __init__(
+        self, detail: str | None = None, *, field: str | None = None, errors: list[dict[str, str]] | None = None
+    ) -> None:
         self.detail = detail or self.title
         self.field = field
+        self.errors = errors  # field-level details: [{"field", "message", "code", ...}]
         super().__init__(self.detail)
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "permission_denied"
+    title = "Not allowed"
 
 
 class NotFound(DomainError):

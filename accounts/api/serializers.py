@@ -59,3 +59,26 @@ class MeOutput(serializers.Serializer):
     role = serializers.CharField(help_text="vendor, buyer, arbiter, staff or unassigned")
     organization = OrganizationOutput(allow_null=True)
     token = TokenOutput(allow_null=True, help_text="The token used for this call, if any.")
+
+
+class NotificationOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    title = serializers.CharField()
+    body = serializers.CharField()
+    url = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    read_at = serializers.DateTimeField(allow_null=True)
+
+
+class NotificationReadInput(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        max_length=1000,
+        help_text="Which to mark read; all unread when absent.",
+    )
+
+
+class NotificationReadOutput(serializers.Serializer):
+    marked = serializers.IntegerField()

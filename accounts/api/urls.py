@@ -7,4 +7,6 @@ urlpatterns = [
     path("auth/tokens/", views.TokenListView.as_view(), name="api-token-list"),
     path("auth/tokens/<int:token_id>/", views.TokenDetailView.as_view(), name="api-token-detail"),
     path("me/", views.MeView.as_view(), name="api-me"),
+    path("notifications/", views.NotificationListView.as_view(), name="api-notifications"),
+    path("notifications/read/", views.NotificationReadView.as_view(), name="api-notifications-read"),
 ]

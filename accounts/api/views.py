@@ -15,6 +15,9 @@ from accounts import selectors, services
 from accounts.api.serializers import (
     IssuedTokenOutput,
     MeOutput,
+    NotificationOutput,
+    NotificationReadInput,
+    NotificationReadOutput,
     TokenCreateInput,
     TokenObtainInput,
     TokenOutput,
@@ -114,3 +117,31 @@ class MeView(APIView):
                 {"username": user.username, "role": role_of(user).value, "organization": organization, "token": token}
             ).data
         )
+
+
+class NotificationListView(APIView):
+    """The caller's notifications, newest first."""
+
+    @extend_schema(responses={200: NotificationOutput(many=True), 401: PROBLEM}, tags=["notifications"])
+    def get(self, request: Request) -> Response:
+        paginator = CursorPagination()
+        paginator.ordering = "-created_at"
+        page = paginator.paginate_queryset(
+            selectors.notification_list(user=signed_in_user(request)), request, view=self
+        )
+        return paginator.get_paginated_response(NotificationOutput(page, many=True).data)
+
+
+class NotificationReadView(APIView):
+    @extend_schema(
+        request=NotificationReadInput,
+        responses={200: NotificationReadOutput, 400: PROBLEM, 401: PROBLEM},
+        tags=["notifications"],
+    )
+    def post(self, request: Request) -> Response:
+        data = NotificationReadInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        marked = services.notifications_mark_read(
+            user=signed_in_user(request), notification_ids=data.validated_data.get("ids")
+        )
+        return Response({"marked": marked})

@@ -26,7 +26,7 @@ def problem_response(
     title: str,
     detail: str,
     code: str,
-    errors: list[dict[str, str]] | None = None,
+    errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> Response:
@@ -69,7 +69,7 @@ def flatten_errors(detail: Any, path: str = "") -> list[dict[str, str]]:
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttempts) else None
-        errors = [{"field": exc.field, "message": exc.detail, "code": exc.code}] if exc.field else None
+        errors = exc.errors or ([{"field": exc.field, "message": exc.detail, "code": exc.code}] if exc.field else None)
         return problem_response(
             status_code=exc.status, title=exc.title, detail=exc.detail, code=exc.code, errors=errors, headers=headers
         )

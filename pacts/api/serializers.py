@@ -1,0 +1,223 @@
+"""Input and output serializers for agents and pacts. Inputs parse; services decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from pacts.models import Agent, ConsequenceLevel, Pact, PactClause, PactVersion
+from pacts.plain import describe_clause
+
+
+@extend_schema_field(OpenApiTypes.OBJECT)
+class DocumentField(serializers.Field):
+    """A pact/v1 document: a JSON object, or JSON/YAML text (validated by the service)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, (dict, str)):
+            raise serializers.ValidationError("Expected a pact/v1 object, or its JSON or YAML text.")
+        return data
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+class AgentCreateInput(serializers.Serializer):
+    name = serializers.CharField(max_length=120, required=False, default="")
+    slug = serializers.SlugField(max_length=80, required=False, default="")
+    description = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    consequence_level = serializers.ChoiceField(choices=ConsequenceLevel.choices, required=False, default="medium")
+    capabilities = serializers.ListField(child=serializers.CharField(max_length=200), required=False, max_length=200)
+    agent_card = serializers.DictField(
+        required=False, help_text="An A2A Agent Card; fills name, description, version, capabilities."
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs.get("name") and not attrs.get("agent_card"):
+            raise serializers.ValidationError({"name": "Give a name, or an agent_card to take it from."})
+        return attrs
+
+
+class VendorOutput(serializers.Serializer):
+    name = serializers.CharField()
+    slug = serializers.CharField()
+
+
+class CurrentVersionOutput(serializers.Serializer):
+    number = serializers.IntegerField()
+    content_hash = serializers.CharField()
+    effective_from = serializers.DateTimeField()
+
+
+class PactSummaryOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    review_due_at = serializers.DateTimeField(allow_null=True)
+    stale = serializers.BooleanField(source="is_stale")
+    current_version = serializers.SerializerMethodField()
+
+    def get_current_version(self, pact: Pact) -> dict[str, Any] | None:
+        number = getattr(pact, "current_number", None)
+        if number is None:
+            return None
+        return {"number": number, "content_hash": pact.current_hash, "effective_from": pact.current_effective_from}  # type: ignore[attr-defined]
+
+
+class AgentOutput(serializers.ModelSerializer):
+    vendor = VendorOutput(source="organization")
+    pacts = PactSummaryOutput(source="visible_pacts", many=True, read_only=True)
+    stale = serializers.SerializerMethodField()
+    follower_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Agent
+        fields = [
+            "slug",
+            "name",
+            "vendor",
+            "description",
+            "consequence_level",
+            "capabilities",
+            "version",
+            "stale",
+            "follower_count",
+            "pacts",
+            "created_at",
+        ]
+
+    def get_stale(self, agent: Agent) -> bool:
+        return bool(getattr(agent, "stale_pact_count", 0))
+
+
+class AgentDetailOutput(AgentOutput):
+    class Meta(AgentOutput.Meta):
+        fields = [*AgentOutput.Meta.fields, "agent_card"]
+
+
+class PactCreateInput(serializers.Serializer):
+    title = serializers.CharField(max_length=200, required=False, default="")
+    document = DocumentField()
+    changelog = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+
+class PactOutput(PactSummaryOutput):
+    agent = serializers.CharField(source="agent.slug")
+    created_at = serializers.DateTimeField()
+    last_reviewed_at = serializers.DateTimeField(allow_null=True)
+
+
+class ClauseOutput(serializers.ModelSerializer):
+    id = serializers.CharField(source="clause_id")
+    plain = serializers.SerializerMethodField(help_text="The clause in plain language.")
+
+    class Meta:
+        model = PactClause
+        fields = [
+            "id",
+            "title",
+            "metric",
+            "metric_kind",
+            "unit",
+            "aggregation",
+            "comparator",
+            "threshold",
+            "window_days",
+            "min_samples",
+            "max_evidence_age_days",
+            "severity",
+            "evidence_kinds",
+            "requires_signed_evidence",
+            "on_breach",
+            "on_stale",
+            "prereg_task",
+            "prereg_task_version",
+            "prereg_dataset_hash",
+            "prereg_scorer",
+            "plain",
+        ]
+
+    def get_plain(self, clause: PactClause) -> str:
+        return describe_clause(clause.as_row())
+
+
+class PactVersionOutput(serializers.ModelSerializer):
+    pact = serializers.IntegerField(source="pact_id")
+    published_by = serializers.CharField(source="published_by.username", allow_null=True, default=None)
+    clauses = ClauseOutput(many=True, read_only=True)
+
+    class Meta:
+        model = PactVersion
+        fields = [
+            "pact",
+            "number",
+            "status",
+            "content_hash",
+            "changelog",
+            "created_at",
+            "updated_at",
+            "published_at",
+            "published_by",
+            "effective_from",
+            "review_by",
+            "superseded_at",
+            "retired_at",
+            "document",
+            "clauses",
+        ]
+
+
+class PactVersionSummaryOutput(PactVersionOutput):
+    class Meta(PactVersionOutput.Meta):
+        fields = [f for f in PactVersionOutput.Meta.fields if f not in ("document", "clauses")]
+
+
+class PactVersionCreateInput(serializers.Serializer):
+    document = DocumentField()
+    changelog = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+
+class PactVersionPatchInput(serializers.Serializer):
+    document = DocumentField(required=False)
+    changelog = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+
+
+class PublishInput(serializers.Serializer):
+    effective_from = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    changelog = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+
+
+class ReviewInput(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class FieldChangeOutput(serializers.Serializer):
+    field = serializers.CharField()
+    old = serializers.JSONField()
+    new = serializers.JSONField()
+    direction = serializers.ChoiceField(choices=["tightened", "loosened", "neutral"])
+    reason = serializers.CharField()
+
+
+class ClauseDiffOutput(serializers.Serializer):
+    clause_id = serializers.CharField()
+    title = serializers.CharField()
+    change = serializers.ChoiceField(choices=["added", "removed", "changed", "unchanged"])
+    direction = serializers.ChoiceField(choices=["tightened", "loosened", "neutral"])
+    fields = FieldChangeOutput(many=True)
+
+
+class DiffOutput(serializers.Serializer):
+    pact = serializers.IntegerField()
+    from_version = serializers.IntegerField(source="from")
+    to_version = serializers.IntegerField(source="to")
+    direction = serializers.CharField()
+    clauses = ClauseDiffOutput(many=True)
+    document = FieldChangeOutput(many=True)
+
+
+class DiffQueryInput(serializers.Serializer):
+    locals()["from"] = serializers.IntegerField(min_value=1, help_text="The older version number.")
+    to = serializers.IntegerField(min_value=1, help_text="The newer version number.")

@@ -1,0 +1,256 @@
+"""Agents and pacts over the API: the same selectors, services and permission checks as the pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import FileResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api.permissions import TokenScopeAllows
+from accounts.roles import signed_in_user
+from pacts import selectors, services
+from pacts.api import serializers as s
+from pacts.diff import diff_documents
+from pacts.documents import SCHEMA_PATH
+from trust_portal.api.pagination import CursorPagination
+
+PROBLEM = OpenApiResponse(
+    description="Problem details (application/problem+json)", response={"$ref": "#/components/schemas/Problem"}
+)
+READ_PUBLIC = [IsAuthenticatedOrReadOnly, TokenScopeAllows]
+
+
+def paginate(view: APIView, request: Request, queryset: Any, serializer: type, ordering: str) -> Response:
+    paginator = CursorPagination()
+    paginator.ordering = ordering
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(serializer(page, many=True).data)
+
+
+class AgentListView(APIView):
+    permission_classes = READ_PUBLIC
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, description="Search name, slug and description"),
+            OpenApiParameter("vendor", str, description="Vendor organization slug or name"),
+            OpenApiParameter("stale", bool, description="Only agents with (true) or without (false) a stale pact"),
+        ],
+        responses={200: s.AgentOutput(many=True), 400: PROBLEM},
+        tags=["agents"],
+    )
+    def get(self, request: Request) -> Response:
+        stale_param = request.query_params.get("stale")
+        stale = None if stale_param in (None, "") else stale_param.lower() in ("1", "true", "yes")
+        agents = selectors.agent_list(
+            user=request.user,
+            q=request.query_params.get("q", "")[:100],
+            vendor=request.query_params.get("vendor", "")[:100],
+            stale=stale,
+        )
+        return paginate(self, request, agents, s.AgentOutput, "slug")
+
+    @extend_schema(
+        request=s.AgentCreateInput,
+        responses={201: s.AgentDetailOutput, 400: PROBLEM, 401: PROBLEM, 403: PROBLEM},
+        tags=["agents"],
+    )
+    def post(self, request: Request) -> Response:
+        data = s.AgentCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = signed_in_user(request)
+        agent = services.agent_create(user=user, **data.validated_data)
+        return Response(
+            s.AgentDetailOutput(selectors.agent_get(user=user, slug=agent.slug)).data, status=status.HTTP_201_CREATED
+        )
+
+
+class AgentDetailView(APIView):
+    permission_classes = READ_PUBLIC
+
+    @extend_schema(responses={200: s.AgentDetailOutput, 404: PROBLEM}, tags=["agents"])
+    def get(self, request: Request, slug: str) -> Response:
+        return Response(s.AgentDetailOutput(selectors.agent_get(user=request.user, slug=slug)).data)
+
+
+class AgentFollowView(APIView):
+    permission_classes = [IsAuthenticated, TokenScopeAllows]
+
+    @extend_schema(
+        request=None, responses={200: s.AgentOutput, 401: PROBLEM, 403: PROBLEM, 404: PROBLEM}, tags=["agents"]
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        user = signed_in_user(request)
+        services.agent_follow(agent=selectors.agent_get(user=user, slug=slug), user=user)
+        return Response(s.AgentOutput(selectors.agent_get(user=user, slug=slug)).data)
+
+    @extend_schema(responses={200: s.AgentOutput, 401: PROBLEM, 404: PROBLEM}, tags=["agents"])
+    def delete(self, request: Request, slug: str) -> Response:
+        user = signed_in_user(request)
+        services.agent_unfollow(agent=selectors.agent_get(user=user, slug=slug), user=user)
+        return Response(s.AgentOutput(selectors.agent_get(user=user, slug=slug)).data)
+
+
+class AgentPactListView(APIView):
+    permission_classes = READ_PUBLIC
+
+    @extend_schema(responses={200: s.PactOutput(many=True), 404: PROBLEM}, tags=["pacts"])
+    def get(self, request: Request, slug: str) -> Response:
+        agent = selectors.agent_get(user=request.user, slug=slug)
+        return paginate(self, request, selectors.agent_pacts(user=request.user, agent=agent), s.PactOutput, "id")
+
+    @extend_schema(
+        request=s.PactCreateInput,
+        responses={201: s.PactOutput, 400: PROBLEM, 401: PROBLEM, 404: PROBLEM, 413: PROBLEM},
+        tags=["pacts"],
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        user = signed_in_user(request)
+        agent = selectors.agent_get(user=user, slug=slug)
+        data = s.PactCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        pact = services.pact_create(agent=agent, user=user, **data.validated_data)
+        return Response(
+            s.PactOutput(selectors.pact_get(user=user, pact_id=pact.pk)).data, status=status.HTTP_201_CREATED
+        )
+
+
+class PactDetailView(APIView):
+    permission_classes = READ_PUBLIC
+
+    @extend_schema(responses={200: s.PactOutput, 404: PROBLEM}, tags=["pacts"])
+    def get(self, request: Request, pact_id: int) -> Response:
+        return Response(s.PactOutput(selectors.pact_get(user=request.user, pact_id=pact_id)).data)
+
+
+class PactVersionListView(APIView):
+    permission_classes = READ_PUBLIC
+
+    @extend_schema(responses={200: s.PactVersionSummaryOutput(many=True), 404: PROBLEM}, tags=["pacts"])
+    def get(self, request: Request, pact_id: int) -> Response:
+        pact = selectors.pact_get(user=request.user, pact_id=pact_id)
+        versions = selectors.pact_version_list(user=request.user, pact=pact)
+        return paginate(self, request, versions, s.PactVersionSummaryOutput, "-number")
+
+    @extend_schema(
+        request=s.PactVersionCreateInput,
+        responses={201: s.PactVersionOutput, 400: PROBLEM, 401: PROBLEM, 404: PROBLEM, 409: PROBLEM, 413: PROBLEM},
+        tags=["pacts"],
+    )
+    def post(self, request: Request, pact_id: int) -> Response:
+        user = signed_in_user(request)
+        pact = selectors.pact_get(user=user, pact_id=pact_id)
+        data = s.PactVersionCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        version = services.pact_version_create_draft(pact=pact, user=user, **data.validated_data)
+        fresh = selectors.pact_version_get(user=user, pact=pact, number=version.number)
+        return Response(s.PactVersionOutput(fresh).data, status=status.HTTP_201_CREATED)
+
+
+class PactVersionDetailView(APIView):
+    permission_classes = READ_PUBLIC
+
+    @extend_schema(responses={200: s.PactVersionOutput, 404: PROBLEM}, tags=["pacts"])
+    def get(self, request: Request, pact_id: int, number: int) -> Response:
+        pact = selectors.pact_get(user=request.user, pact_id=pact_id)
+        return Response(
+            s.PactVersionOutput(selectors.pact_version_get(user=request.user, pact=pact, number=number)).data
+        )
+
+    @extend_schema(
+        request=s.PactVersionPatchInput,
+        responses={200: s.PactVersionOutput, 400: PROBLEM, 401: PROBLEM, 404: PROBLEM, 409: PROBLEM, 413: PROBLEM},
+        tags=["pacts"],
+    )
+    def patch(self, request: Request, pact_id: int, number: int) -> Response:
+        user = signed_in_user(request)
+        pact = selectors.pact_get(user=user, pact_id=pact_id)
+        version = selectors.pact_version_get(user=user, pact=pact, number=number)
+        data = s.PactVersionPatchInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        services.pact_version_update_draft(version=version, user=user, **data.validated_data)
+        return Response(s.PactVersionOutput(selectors.pact_version_get(user=user, pact=pact, number=number)).data)
+
+
+class PactVersionPublishView(APIView):
+    permission_classes = [IsAuthenticated, TokenScopeAllows]
+
+    @extend_schema(
+        request=s.PublishInput,
+        responses={200: s.PactVersionOutput, 400: PROBLEM, 401: PROBLEM, 404: PROBLEM, 409: PROBLEM},
+        tags=["pacts"],
+    )
+    def post(self, request: Request, pact_id: int, number: int) -> Response:
+        user = signed_in_user(request)
+        pact = selectors.pact_get(user=user, pact_id=pact_id)
+        version = selectors.pact_version_get(user=user, pact=pact, number=number)
+        data = s.PublishInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.pact_version_publish(version=version, user=user, **data.validated_data)
+        return Response(s.PactVersionOutput(selectors.pact_version_get(user=user, pact=pact, number=number)).data)
+
+
+class PactReviewView(APIView):
+    permission_classes = [IsAuthenticated, TokenScopeAllows]
+
+    @extend_schema(
+        request=s.ReviewInput, responses={200: s.PactOutput, 401: PROBLEM, 404: PROBLEM, 409: PROBLEM}, tags=["pacts"]
+    )
+    def post(self, request: Request, pact_id: int) -> Response:
+        user = signed_in_user(request)
+        pact = selectors.pact_get(user=user, pact_id=pact_id)
+        data = s.ReviewInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.pact_review(pact=pact, user=user, note=data.validated_data["note"])
+        return Response(s.PactOutput(selectors.pact_get(user=user, pact_id=pact_id)).data)
+
+
+class PactDiffView(APIView):
+    permission_classes = READ_PUBLIC
+
+    @extend_schema(
+        parameters=[OpenApiParameter("from", int, required=True), OpenApiParameter("to", int, required=True)],
+        responses={200: s.DiffOutput, 400: PROBLEM, 404: PROBLEM},
+        tags=["pacts"],
+    )
+    def get(self, request: Request, pact_id: int) -> Response:
+        pact = selectors.pact_get(user=request.user, pact_id=pact_id)
+        query = s.DiffQueryInput(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        old = selectors.pact_version_get(user=request.user, pact=pact, number=query.validated_data["from"])
+        new = selectors.pact_version_get(user=request.user, pact=pact, number=query.validated_data["to"])
+        diff = diff_documents(old.document, new.document)
+        return Response(
+            s.DiffOutput(
+                {
+                    "pact": pact.pk,
+                    "from": old.number,
+                    "to": new.number,
+                    "direction": diff.direction,
+                    "clauses": diff.clauses,
+                    "document": diff.document,
+                }
+            ).data
+        )
+
+
+class PactSchemaView(APIView):
+    """The pact/v1 JSON Schema, as shipped in the repository."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list[type] = []
+
+    @extend_schema(
+        responses={(200, "application/schema+json"): OpenApiResponse(description="JSON Schema (draft 2020-12)")},
+        tags=["pacts"],
+    )
+    def get(self, request: Request) -> FileResponse:
+        response = FileResponse(SCHEMA_PATH.open("rb"), content_type="application/schema+json")
+        response["Cache-Control"] = "public, max-age=3600"
+        return response

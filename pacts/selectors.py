@@ -1,0 +1,131 @@
+"""Reads of agents and pacts, scoped to the user before anything is fetched.
+
+Agents and published versions are public (anyone, signed in or not). Drafts,
+and pacts that have never been published, are visible only to members of the
+vendor organization that owns the agent; to everyone else they do not exist.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from pacts.models import Agent, Follow, Pact, PactClause, PactEvent, PactVersion
+from trust_portal.errors import NotFound
+
+
+def _vendor_org_id(user: Any) -> int | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    membership = user.membership_or_none
+    return membership.organization_id if membership else None
+
+
+def _visible_pacts(user: Any) -> QuerySet[Pact]:
+    published = PactVersion.objects.public().filter(pact=OuterRef("pk"))
+    org_id = _vendor_org_id(user)
+    condition = Q(Exists(published))
+    if org_id is not None:
+        condition |= Q(agent__organization_id=org_id)
+    return Pact.objects.filter(condition)
+
+
+def _current_versions() -> QuerySet[PactVersion]:
+    return PactVersion.objects.in_force().order_by("-number")
+
+
+def _with_current(pacts: QuerySet[Pact]) -> QuerySet[Pact]:
+    current = _current_versions().filter(pact=OuterRef("pk"))
+    return pacts.annotate(
+        current_number=Subquery(current.values("number")[:1]),
+        current_hash=Subquery(current.values("content_hash")[:1]),
+        current_effective_from=Subquery(current.values("effective_from")[:1]),
+    )
+
+
+def agent_list(*, user: Any, q: str = "", vendor: str = "", stale: bool | None = None) -> QuerySet[Agent]:
+    """The directory: every agent, with its visible pacts (current version annotated) prefetched."""
+    now = timezone.now()
+    agents = (
+        Agent.objects.select_related("organization")
+        .annotate(
+            stale_pact_count=Count("pacts", filter=Q(pacts__review_due_at__lte=now), distinct=True),
+            follower_count=Count("follows", distinct=True),
+        )
+        .prefetch_related(
+            Prefetch("pacts", queryset=_with_current(_visible_pacts(user)).order_by("id"), to_attr="visible_pacts")
+        )
+    )
+    if q:
+        agents = agents.filter(Q(name__icontains=q) | Q(description__icontains=q) | Q(slug__icontains=q))
+    if vendor:
+        agents = agents.filter(Q(organization__slug=vendor) | Q(organization__name__iexact=vendor))
+    if stale is True:
+        agents = agents.filter(stale_pact_count__gt=0)
+    elif stale is False:
+        agents = agents.filter(stale_pact_count=0)
+    if getattr(user, "is_authenticated", False):
+        agents = agents.annotate(is_followed=Exists(Follow.objects.filter(agent=OuterRef("pk"), user=user)))
+    return agents.order_by("name", "id")
+
+
+def agent_get(*, user: Any, slug: str) -> Agent:
+    agent = agent_list(user=user).filter(slug=slug).first()
+    if agent is None:
+        raise NotFound(f"No agent {slug!r}.")
+    return agent
+
+
+def agent_pacts(*, user: Any, agent: Agent) -> QuerySet[Pact]:
+    return _with_current(_visible_pacts(user).filter(agent=agent)).order_by("id")
+
+
+def pact_get(*, user: Any, pact_id: int) -> Pact:
+    pact = _with_current(_visible_pacts(user)).select_related("agent__organization").filter(pk=pact_id).first()
+    if pact is None:
+        raise NotFound("No such pact.")
+    return pact
+
+
+def pact_version_list(*, user: Any, pact: Pact) -> QuerySet[PactVersion]:
+    versions = pact.versions.select_related("published_by", "created_by").order_by("-number")
+    if _vendor_org_id(user) != pact.agent.organization_id:
+        versions = versions.public()
+    return versions
+
+
+def pact_version_get(*, user: Any, pact: Pact, number: int) -> PactVersion:
+    version = (
+        pact_version_list(user=user, pact=pact)
+        .prefetch_related(Prefetch("clauses", queryset=PactClause.objects.order_by("position")))
+        .filter(number=number)
+        .first()
+    )
+    if version is None:
+        raise NotFound(f"Pact {pact.pk} has no version {number}.")
+    return version
+
+
+def pact_current_version(*, pact: Pact) -> PactVersion | None:
+    return _current_versions().filter(pact=pact).prefetch_related("clauses").first()
+
+
+def pact_events(*, user: Any, pact: Pact) -> QuerySet[PactEvent]:
+    events = pact.events.select_related("actor", "version")
+    if _vendor_org_id(user) != pact.agent.organization_id:
+        events = events.filter(
+            action__in=[
+                PactEvent.Action.PUBLISHED,
+                PactEvent.Action.SUPERSEDED,
+                PactEvent.Action.RETIRED,
+                PactEvent.Action.REVIEWED,
+            ]
+        )
+    return events
+
+
+def stale_pacts() -> QuerySet[Pact]:
+    """Pacts past their review date: their agents cannot hold a tier above probation (trust loop)."""
+    return Pact.objects.filter(review_due_at__lte=timezone.now())

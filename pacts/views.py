@@ -1,0 +1,277 @@
+"""HTML views for agents and pacts: parse, call a selector or service, render."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.models import Organization
+from accounts.roles import signed_in_user
+from pacts import documents, selectors, services
+from pacts.demo_documents import STARTER_DOCUMENT
+from pacts.diff import diff_documents
+from pacts.forms import AgentForm, DiffForm, DraftForm, PactForm, PublishForm
+from pacts.models import Pact, PactVersion
+from pacts.plain import describe_clause
+from pacts.rules import can_follow_agent, can_register_agent, is_agent_vendor
+from trust_portal.errors import DomainError
+from trust_portal.web import add_errors_to_form, domain_errors_as_http, paginate
+
+
+def agent_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()[:100]
+    vendor = request.GET.get("vendor", "").strip()[:100]
+    stale = {"1": True, "0": False}.get(request.GET.get("stale", ""))
+    page = paginate(request, selectors.agent_list(user=request.user, q=q, vendor=vendor, stale=stale))
+    context = {
+        "page": page,
+        "q": q,
+        "vendor": vendor,
+        "stale": request.GET.get("stale", ""),
+        "vendors": Organization.objects.filter(kind=Organization.Kind.VENDOR).order_by("name"),
+        "can_register": can_register_agent(request.user),
+    }
+    if request.htmx and not request.htmx.boosted:  # type: ignore[attr-defined]
+        return render(request, "pacts/agent_list.html#results", context)
+    return render(request, "pacts/agent_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def agent_create(request: HttpRequest) -> HttpResponse:
+    if not can_register_agent(request.user):
+        raise PermissionDenied("Only vendors register agents.")
+    form = AgentForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            agent = services.agent_create(user=signed_in_user(request), **form.service_kwargs())
+        except (DomainError, ValidationError) as error:
+            add_errors_to_form(form, error, default_field="agent_card")
+        else:
+            messages.success(request, f"Agent “{agent.name}” registered. Now give it a pact.")
+            return redirect("pacts:agent", slug=agent.slug)
+    return render(request, "pacts/agent_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@domain_errors_as_http
+def agent_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    agent = selectors.agent_get(user=request.user, slug=slug)
+    pacts = []
+    for pact in selectors.agent_pacts(user=request.user, agent=agent):
+        versions = list(selectors.pact_version_list(user=request.user, pact=pact))
+        current = selectors.pact_current_version(pact=pact)
+        pacts.append(
+            {
+                "pact": pact,
+                "current": current,
+                "versions": versions,
+                "draft": next((v for v in versions if v.is_draft), None),
+            }
+        )
+    context = {
+        "agent": agent,
+        "pacts": pacts,
+        "is_vendor": is_agent_vendor(request.user, agent),
+        "can_follow": can_follow_agent(request.user),
+    }
+    return render(request, "pacts/agent_detail.html", context)
+
+
+@login_required
+@require_POST
+@domain_errors_as_http
+def agent_follow_toggle(request: HttpRequest, slug: str) -> HttpResponse:
+    user = signed_in_user(request)
+    agent = selectors.agent_get(user=user, slug=slug)
+    if getattr(agent, "is_followed", False):
+        services.agent_unfollow(agent=agent, user=user)
+        messages.info(request, f"You no longer follow {agent.name}.")
+    else:
+        services.agent_follow(agent=agent, user=user)
+        messages.success(request, f"You follow {agent.name}: you will hear of every new pact version.")
+    if request.htmx:  # type: ignore[attr-defined]
+        agent = selectors.agent_get(user=user, slug=slug)
+        return render(request, "pacts/agent_detail.html#follow", {"agent": agent, "can_follow": True})
+    return redirect("pacts:agent", slug=slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@domain_errors_as_http
+def pact_create(request: HttpRequest, slug: str) -> HttpResponse:
+    user = signed_in_user(request)
+    agent = selectors.agent_get(user=user, slug=slug)
+    if not is_agent_vendor(user, agent):
+        raise PermissionDenied("Only the agent's vendor writes its pacts.")
+    form = PactForm(request.POST or None, initial={"document": STARTER_DOCUMENT})
+    if request.method == "POST" and form.is_valid():
+        try:
+            pact = services.pact_create(agent=agent, user=user, **form.cleaned_data)
+        except (DomainError, ValidationError) as error:
+            add_errors_to_form(form, error, default_field="document")
+        else:
+            messages.success(request, "Draft saved. Review it, then publish.")
+            return redirect("pacts:version", pact_id=pact.pk, number=1)
+    return render(request, "pacts/pact_form.html", {"form": form, "agent": agent}, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def document_validate(request: HttpRequest) -> HttpResponse:
+    """Live validation for the editor (htmx): errors with their paths, or the clauses in plain language."""
+    text = request.POST.get("document", "")
+    context: dict[str, Any] = {"errors": [], "clauses": [], "too_large": None}
+    try:
+        data = documents.parse_text(text)
+        document = documents.validated(data)
+    except documents.DocumentInvalid as error:
+        context["errors"] = error.errors
+    except documents.DocumentTooLarge as error:
+        context["too_large"] = str(error)
+    else:
+        context["clauses"] = [describe_clause(row) for row in documents.clauses(document)]
+        context["content_hash"] = documents.content_hash(document)
+    return render(request, "htmx/pact_validation.html", context)
+
+
+@domain_errors_as_http
+@require_http_methods(["GET", "POST"])
+def version_detail(request: HttpRequest, pact_id: int, number: int) -> HttpResponse:
+    pact = selectors.pact_get(user=request.user, pact_id=pact_id)
+    version = selectors.pact_version_get(user=request.user, pact=pact, number=number)
+    is_vendor = is_agent_vendor(request.user, pact.agent)
+    draft_form = publish_form = None
+    if version.is_draft and is_vendor:
+        draft_form = DraftForm(
+            request.POST if request.method == "POST" else None,
+            initial={
+                "document": json.dumps(version.document, indent=2, ensure_ascii=False),
+                "changelog": version.changelog,
+            },
+        )
+        publish_form = PublishForm()
+        if request.method == "POST" and draft_form.is_valid():
+            try:
+                services.pact_version_update_draft(
+                    version=version, user=signed_in_user(request), **draft_form.cleaned_data
+                )
+            except (DomainError, ValidationError) as error:
+                add_errors_to_form(draft_form, error, default_field="document")
+            else:
+                messages.success(request, f"Draft v{number} saved.")
+                return redirect("pacts:version", pact_id=pact_id, number=number)
+    elif request.method == "POST":
+        messages.error(request, f"Version {number} is {version.status}: it can no longer change.")
+        return redirect("pacts:version", pact_id=pact_id, number=number)
+    context = {
+        "pact": pact,
+        "agent": pact.agent,
+        "version": version,
+        "versions": selectors.pact_version_list(user=request.user, pact=pact),
+        "events": selectors.pact_events(user=request.user, pact=pact)[:20],
+        "is_vendor": is_vendor,
+        "draft_form": draft_form,
+        "publish_form": publish_form,
+    }
+    return render(
+        request,
+        "pacts/version_detail.html",
+        context,
+        status=400 if draft_form is not None and draft_form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+@domain_errors_as_http
+def version_publish(request: HttpRequest, pact_id: int, number: int) -> HttpResponse:
+    user = signed_in_user(request)
+    pact = selectors.pact_get(user=user, pact_id=pact_id)
+    version = selectors.pact_version_get(user=user, pact=pact, number=number)
+    form = PublishForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Tick the confirmation to publish: a published version can never be changed.")
+        return redirect("pacts:version", pact_id=pact_id, number=number)
+    try:
+        services.pact_version_publish(version=version, user=user, effective_from=form.cleaned_data["effective_from"])
+    except (DomainError, ValidationError) as error:
+        detail = error.detail if isinstance(error, DomainError) else "; ".join(error.messages)
+        messages.error(request, f"Not published: {detail}")
+    else:
+        messages.success(
+            request, f"Version {number} published. It is now immutable; content hash {version.content_hash[:12]}…"
+        )
+    return redirect("pacts:version", pact_id=pact_id, number=number)
+
+
+@login_required
+@require_POST
+@domain_errors_as_http
+def version_new_draft(request: HttpRequest, pact_id: int) -> HttpResponse:
+    """Start the next version from the one in force (or the latest)."""
+    user = signed_in_user(request)
+    pact = selectors.pact_get(user=user, pact_id=pact_id)
+    base = selectors.pact_current_version(pact=pact) or selectors.pact_version_list(user=user, pact=pact).first()
+    if base is None:
+        raise PermissionDenied("Nothing to start from.")
+    try:
+        version = services.pact_version_create_draft(pact=pact, user=user, document=base.document, changelog="")
+    except DomainError as error:
+        messages.error(request, error.detail)
+        draft = pact.versions.filter(status=PactVersion.Status.DRAFT).first()
+        if draft is not None and is_agent_vendor(user, pact.agent):
+            return redirect("pacts:version", pact_id=pact_id, number=draft.number)
+        return redirect("pacts:agent", slug=pact.agent.slug)
+    messages.success(request, f"Draft v{version.number} started from v{base.number}.")
+    return redirect("pacts:version", pact_id=pact_id, number=version.number)
+
+
+@login_required
+@require_POST
+@domain_errors_as_http
+def pact_review(request: HttpRequest, pact_id: int) -> HttpResponse:
+    user = signed_in_user(request)
+    pact = selectors.pact_get(user=user, pact_id=pact_id)
+    try:
+        pact = services.pact_review(pact=pact, user=user, note=request.POST.get("note", "")[:2000])
+    except DomainError as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(request, f"Pact re-reviewed; next review due {pact.review_due_at:%Y-%m-%d}.")
+    return redirect(
+        request.POST.get("next")
+        if request.POST.get("next", "").startswith("/")
+        else reverse("pacts:agent", args=[pact.agent.slug])
+    )
+
+
+@domain_errors_as_http
+def pact_diff(request: HttpRequest, pact_id: int) -> HttpResponse:
+    pact: Pact = selectors.pact_get(user=request.user, pact_id=pact_id)
+    versions = list(selectors.pact_version_list(user=request.user, pact=pact))
+    form = DiffForm({"from_version": request.GET.get("from"), "to_version": request.GET.get("to")})
+    diff = old = new = None
+    if form.is_valid():
+        old = selectors.pact_version_get(user=request.user, pact=pact, number=form.cleaned_data["from_version"])
+        new = selectors.pact_version_get(user=request.user, pact=pact, number=form.cleaned_data["to_version"])
+        diff = diff_documents(old.document, new.document)
+    elif len(versions) >= 2 and not request.GET:
+        return redirect(reverse("pacts:diff", args=[pact_id]) + f"?from={versions[1].number}&to={versions[0].number}")
+    context = {
+        "pact": pact,
+        "agent": pact.agent,
+        "versions": versions,
+        "form": form,
+        "diff": diff,
+        "old": old,
+        "new": new,
+    }
+    return render(request, "pacts/diff.html", context, status=400 if request.GET and not form.is_valid() else 200)
