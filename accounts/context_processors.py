@@ -16,5 +16,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     role = role_of(user)
     badges = {}
     if role is not Role.ANONYMOUS:
-        badges["accounts:notifications"] = unread_notification_count(user=user)
+        badges["accounts:notifications"] = unread_notification_count(user=user)  # type: ignore[arg-type]
     return {"role": role.value, "nav_items": navigation_for(role, request.path, badges)}

@@ -20,8 +20,7 @@ class AgentAdmin(admin.ModelAdmin):
 
 class PactVersionInline(admin.TabularInline):
     model = PactVersion
-    fields = ["number", "status", "content_hash", "published_at", "effective_from"]
-    readonly_fields = fields
+    readonly_fields = fields = ("number", "status", "content_hash", "published_at", "effective_from")
     extra = 0
     can_delete = False
     show_change_link = True
@@ -41,8 +40,9 @@ class PactAdmin(admin.ModelAdmin):
 
 class PactClauseInline(admin.TabularInline):
     model = PactClause
-    fields = ["clause_id", "metric", "aggregation", "comparator", "threshold", "window_days", "min_samples", "severity"]
-    readonly_fields = fields
+    readonly_fields = fields = (
+        "clause_id", "metric", "aggregation", "comparator", "threshold", "window_days", "min_samples", "severity",
+    )
     extra = 0
     can_delete = False
 

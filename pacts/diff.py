@@ -179,9 +179,9 @@ CLAUSE_RULES: dict[str, ClauseRule] = {
     "threshold": _threshold,
     "comparator": _comparator,
     "aggregation": _aggregation,
-    "min_samples": _by("min_samples", True, "more samples are needed before the clause can be met"),
-    "max_evidence_age_days": _by("max_evidence_age_days", False, "how old evidence may be and still count"),
-    "window_days": _by("window_days", False, "a shorter window cannot average a recent lapse away"),
+    "min_samples": _by("min_samples", True, "requiring more samples is stricter"),
+    "max_evidence_age_days": _by("max_evidence_age_days", False, "letting older evidence count is looser"),
+    "window_days": _by("window_days", False, "a longer window can average a recent lapse away, so it is looser"),
     "severity": lambda o, n: (
         _more_is_tighter(SEVERITY_ORDER[o["severity"]], SEVERITY_ORDER[n["severity"]]),
         "how much a breach weighs",

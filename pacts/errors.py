@@ -15,7 +15,7 @@ class PactDocumentInvalid(DomainError):
     def from_document_error(cls, error: DocumentInvalid, *, field: str = "document") -> PactDocumentInvalid:
         errors = []
         for item in error.errors:
-            entry = {
+            entry: dict[str, object] = {
                 "field": field + item.path[1:],  # "$.obligations[0].id" -> "document.obligations[0].id"
                 "path": item.path,
                 "message": item.message,
@@ -24,7 +24,7 @@ class PactDocumentInvalid(DomainError):
             if item.line is not None:
                 entry.update(line=item.line, column=item.column)
             errors.append(entry)
-        instance = cls(str(error), errors=errors)
+        instance = cls(str(error), errors=errors)  # type: ignore[arg-type]
         instance.code = error.code
         return instance
 

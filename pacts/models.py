@@ -176,10 +176,6 @@ class PactVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.pact} v{self.number} ({self.status})"
 
-    @property
-    def is_draft(self) -> bool:
-        return self.status == self.Status.DRAFT
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             stored = type(self).objects.filter(pk=self.pk).values("status", *self._frozen_columns()).first()
@@ -195,6 +191,10 @@ class PactVersion(models.Model):
         if not self.is_draft:
             raise PactVersionImmutable("A published pact version cannot be deleted.")
         return super().delete(*args, **kwargs)
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
 
     @classmethod
     def _frozen_columns(cls) -> list[str]:
@@ -270,6 +270,9 @@ class PactEvent(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
 
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.pact}"
+
 
 class Follow(models.Model):
     """A buyer follows an agent: told when a new pact version is published."""
@@ -280,3 +283,6 @@ class Follow(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "agent"], name="follow_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} follows {self.agent}"

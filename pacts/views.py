@@ -246,11 +246,9 @@ def pact_review(request: HttpRequest, pact_id: int) -> HttpResponse:
         messages.error(request, error.detail)
     else:
         messages.success(request, f"Pact re-reviewed; next review due {pact.review_due_at:%Y-%m-%d}.")
-    return redirect(
-        request.POST.get("next")
-        if request.POST.get("next", "").startswith("/")
-        else reverse("pacts:agent", args=[pact.agent.slug])
-    )
+    next_url = request.POST.get("next", "")
+    safe = next_url.startswith("/") and not next_url.startswith("//")
+    return redirect(next_url if safe else reverse("pacts:agent", args=[pact.agent.slug]))
 
 
 @domain_errors_as_http

@@ -206,7 +206,7 @@ class ClauseDiffOutput(serializers.Serializer):
     title = serializers.CharField()
     change = serializers.ChoiceField(choices=["added", "removed", "changed", "unchanged"])
     direction = serializers.ChoiceField(choices=["tightened", "loosened", "neutral"])
-    fields = FieldChangeOutput(many=True)
+    changes = FieldChangeOutput(many=True, source="fields")
 
 
 class DiffOutput(serializers.Serializer):

@@ -29,7 +29,7 @@ READ_PUBLIC = [IsAuthenticatedOrReadOnly, TokenScopeAllows]
 def paginate(view: APIView, request: Request, queryset: Any, serializer: type, ordering: str) -> Response:
     paginator = CursorPagination()
     paginator.ordering = ordering
-    page = paginator.paginate_queryset(queryset, request, view=view)
+    page: Any = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(serializer(page, many=True).data)
 
 
