@@ -83,11 +83,11 @@ def _threshold(old: dict[str, Any], new: dict[str, Any]) -> tuple[str, str]:
     if comparator in LOWER_BOUND:
         return _more_is_tighter(
             old["threshold"], new["threshold"]
-        ), f"a higher threshold is harder to meet with {comparator}"
+        ), f"with {comparator}, a higher threshold is stricter"
     if comparator in UPPER_BOUND:
         return _less_is_tighter(
             old["threshold"], new["threshold"]
-        ), f"a lower threshold is harder to meet with {comparator}"
+        ), f"with {comparator}, a lower threshold is stricter"
     return NEUTRAL, "an exact target moved"
 
 
