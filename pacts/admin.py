@@ -41,7 +41,14 @@ class PactAdmin(admin.ModelAdmin):
 class PactClauseInline(admin.TabularInline):
     model = PactClause
     readonly_fields = fields = (
-        "clause_id", "metric", "aggregation", "comparator", "threshold", "window_days", "min_samples", "severity",
+        "clause_id",
+        "metric",
+        "aggregation",
+        "comparator",
+        "threshold",
+        "window_days",
+        "min_samples",
+        "severity",
     )
     extra = 0
     can_delete = False

@@ -67,10 +67,9 @@ def card_errors(card: Any) -> list[DocumentError]:
         path = json_path(error.absolute_path)
         if error.validator == "required":
             missing = [name for name in error.validator_value if name not in error.instance]
-            path, message = f"{path}.{missing[0]}", "Required field is missing."
+            errors.extend(DocumentError(f"{path}.{name}", "Required field is missing.") for name in missing)
         else:
-            message = error.message
-        errors.append(DocumentError(path, message))
+            errors.append(DocumentError(path, error.message))
     return sorted(errors, key=lambda e: e.path)
 
 

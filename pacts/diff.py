@@ -85,9 +85,7 @@ def _threshold(old: dict[str, Any], new: dict[str, Any]) -> tuple[str, str]:
             old["threshold"], new["threshold"]
         ), f"with {comparator}, a higher threshold is stricter"
     if comparator in UPPER_BOUND:
-        return _less_is_tighter(
-            old["threshold"], new["threshold"]
-        ), f"with {comparator}, a lower threshold is stricter"
+        return _less_is_tighter(old["threshold"], new["threshold"]), f"with {comparator}, a lower threshold is stricter"
     return NEUTRAL, "an exact target moved"
 
 

@@ -196,7 +196,7 @@ def validate(document: Any) -> list[DocumentError]:
         supported = ", ".join(SUPPORTED_SCHEMAS)
         what = f"unknown schema {declared!r}" if declared is not None else "missing schema"
         return [DocumentError("$.schema", f"{what}; supported: {supported}.")]
-    errors = [_describe(error) for error in _validator().iter_errors(document)]
+    errors = [described for error in _validator().iter_errors(document) for described in _describe(error)]
     if errors:
         return sorted(set(errors), key=lambda e: e.path)
     return list(semantic_errors(document))
@@ -243,15 +243,18 @@ def _branch_error(error: SchemaError) -> SchemaError:
     return jsonschema.exceptions.best_match(error.context or [error])
 
 
-def _describe(error: SchemaError) -> DocumentError:
+def _describe(error: SchemaError) -> list[DocumentError]:
     while error.validator in ("oneOf", "anyOf") and error.context:
         error = _branch_error(error)
     path = json_path(error.absolute_path)
+    if error.validator == "required":
+        missing = [name for name in error.validator_value if name not in error.instance]
+        return [DocumentError(f"{path}.{name}", "Required field is missing.") for name in missing]
+    return [_describe_one(error, path)]
+
+
+def _describe_one(error: SchemaError, path: str) -> DocumentError:
     v, expected, value = error.validator, error.validator_value, error.instance
-    if v == "required":
-        missing = [name for name in expected if name not in value]
-        name = missing[0] if missing else "?"
-        return DocumentError(f"{path}.{name}" if path != "$" else f"$.{name}", "Required field is missing.")
     if v == "additionalProperties":
         allowed = ", ".join(sorted(error.schema.get("properties", {})))
         extras = sorted(set(value) - set(error.schema.get("properties", {})))
