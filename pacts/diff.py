@@ -80,12 +80,15 @@ def _threshold(old: dict[str, Any], new: dict[str, Any]) -> tuple[str, str]:
     comparator = new["comparator"]
     if old["comparator"] != comparator and not _same_bound(old["comparator"], comparator):
         return NEUTRAL, "the comparator changed direction, so the thresholds are not comparable"
+    for name in ("unit", "metric"):
+        if old.get(name) != new.get(name):
+            return NEUTRAL, f"the {name} changed, so the thresholds are not comparable"
     if comparator in LOWER_BOUND:
-        return _more_is_tighter(
-            old["threshold"], new["threshold"]
-        ), f"with {comparator}, a higher threshold is stricter"
+        direction = _more_is_tighter(old["threshold"], new["threshold"])
+        return direction, f"with {comparator}, a higher threshold is stricter"
     if comparator in UPPER_BOUND:
-        return _less_is_tighter(old["threshold"], new["threshold"]), f"with {comparator}, a lower threshold is stricter"
+        direction = _less_is_tighter(old["threshold"], new["threshold"])
+        return direction, f"with {comparator}, a lower threshold is stricter"
     return NEUTRAL, "an exact target moved"
 
 
@@ -158,6 +161,8 @@ def _prereg(old: dict[str, Any], new: dict[str, Any]) -> tuple[str, str]:
     return NEUTRAL, "the pre-registered measurement changed"
 
 
+UNORDERED = frozenset({"evidence_kinds"})  # lists whose order carries no meaning
+
 ClauseRule = Callable[[dict[str, Any], dict[str, Any]], tuple[str, str]]
 
 
@@ -206,7 +211,7 @@ CLAUSE_RULES: dict[str, ClauseRule] = {
 def diff_clause(old: dict[str, Any], new: dict[str, Any]) -> ClauseDiff:
     changes = []
     for name, rule in CLAUSE_RULES.items():
-        if old.get(name) == new.get(name):
+        if old.get(name) == new.get(name) or (name in UNORDERED and sorted(old[name]) == sorted(new[name])):
             continue
         if (
             name.startswith("prereg_")

@@ -95,7 +95,7 @@ def parse_text(text: str | bytes) -> Any:
         )
     if stripped[0] in "{[":
         try:
-            return json.loads(text, parse_constant=_refuse_constant)
+            data = json.loads(text, parse_constant=_refuse_constant)
         except json.JSONDecodeError as error:
             raise DocumentInvalid(
                 [
@@ -110,6 +110,7 @@ def parse_text(text: str | bytes) -> Any:
             ) from None
         except ValueError as error:
             raise DocumentInvalid([DocumentError("$", str(error))], code="parse_error") from None
+        return _json_safe(data, "$")
     try:
         data = yaml.load(text, Loader=_NoAliasSafeLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as error:
@@ -143,7 +144,9 @@ def _json_safe(value: Any, path: str) -> Any:
     if isinstance(value, list):
         return [_json_safe(item, f"{path}[{i}]") for i, item in enumerate(value)]
     if isinstance(value, float) and not math.isfinite(value):
-        raise DocumentInvalid([DocumentError(path, "Expected a finite number (not .inf or .nan).")], code="parse_error")
+        raise DocumentInvalid(
+            [DocumentError(path, "Expected a finite number (not .inf, .nan or beyond ±1.8e308).")], code="parse_error"
+        )
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     raise DocumentInvalid(
@@ -196,6 +199,9 @@ def validate(document: Any) -> list[DocumentError]:
         supported = ", ".join(SUPPORTED_SCHEMAS)
         what = f"unknown schema {declared!r}" if declared is not None else "missing schema"
         return [DocumentError("$.schema", f"{what}; supported: {supported}.")]
+    errors = list(_unhashable_numbers(document, "$"))
+    if errors:
+        return errors
     errors = [described for error in _validator().iter_errors(document) for described in _describe(error)]
     if errors:
         return sorted(set(errors), key=lambda e: e.path)
@@ -215,6 +221,23 @@ def validated(document: Any) -> dict[str, Any]:
     if size > MAX_DOCUMENT_BYTES:
         raise DocumentTooLarge(size)
     return document  # type: ignore[no-any-return]
+
+
+MAX_SAFE_INTEGER = 2**53 - 1  # I-JSON (RFC 7493): what RFC 8785 canonicalisation can represent exactly
+
+
+def _unhashable_numbers(value: Any, path: str) -> Iterator[DocumentError]:
+    """Numbers the canonical form cannot carry: non-finite floats and integers beyond ±2^53."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _unhashable_numbers(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _unhashable_numbers(item, f"{path}[{index}]")
+    elif isinstance(value, float) and not math.isfinite(value):
+        yield DocumentError(path, "Expected a finite number.")
+    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_SAFE_INTEGER:
+        yield DocumentError(path, f"Expected a number within ±{MAX_SAFE_INTEGER} (I-JSON); got {value}.")
 
 
 def _type_name(value: Any) -> str:
@@ -250,15 +273,16 @@ def _describe(error: SchemaError) -> list[DocumentError]:
     if error.validator == "required":
         missing = [name for name in error.validator_value if name not in error.instance]
         return [DocumentError(f"{path}.{name}", "Required field is missing.") for name in missing]
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = error.schema.get("properties", {})
+        allowed = ", ".join(sorted(known))
+        extras = sorted(set(error.instance) - set(known))
+        return [DocumentError(f"{path}.{name}", f"Unknown field; expected one of: {allowed}.") for name in extras]
     return [_describe_one(error, path)]
 
 
 def _describe_one(error: SchemaError, path: str) -> DocumentError:
     v, expected, value = error.validator, error.validator_value, error.instance
-    if v == "additionalProperties":
-        allowed = ", ".join(sorted(error.schema.get("properties", {})))
-        extras = sorted(set(value) - set(error.schema.get("properties", {})))
-        return DocumentError(f"{path}.{extras[0]}" if extras else path, f"Unknown field; expected one of: {allowed}.")
     if v == "type":
         return DocumentError(path, f"Expected {expected}; got {_type_name(value)}.")
     if v == "enum":

@@ -1,0 +1,241 @@
+"""Evidence: measurements and attestations about agents, append-only.
+
+An ``EvidenceRecord`` is one measurement (``value``), several (``values``) or a
+count (``successes`` of ``trials``) of one metric of one agent over an observed
+period, with its source tool, a structured payload, an optional attachment and
+a visibility. Accepted records are never edited or deleted — the model, the
+queryset and a database trigger refuse — and a correction is a new record that
+``corrects`` the old one. ``canonical_hash`` is the SHA-256 of the record's
+RFC 8785 canonical form (``evidence.canonical``), the leaf of the transparency log.
+
+Restricted records are visible to their vendor, staff, and buyer organizations
+holding an unexpired, unrevoked ``AccessGrant`` for the agent; to everybody else
+they do not exist (lists, counts and details alike).
+
+``IdempotencyKey`` gives ingestion Stripe's semantics: the first response is
+stored in the same transaction as the records it created (state ``done``); a
+retry replays it; the same key with another body is refused (422); a retry
+while the first is still running is refused (409). Keys are purged after
+``IDEMPOTENCY_KEY_TTL_HOURS`` (≥ 24).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import ApiToken, Organization
+from pacts.models import Agent
+
+
+class EvidenceImmutable(Exception):
+    """Raised when something tries to change or delete an accepted evidence record."""
+
+
+class Kind(models.TextChoices):
+    EVAL_RUN = "eval_run", "Evaluation run"
+    TELEMETRY = "telemetry", "Production telemetry"
+    ATTESTATION = "attestation", "Attestation"
+    INCIDENT_REPORT = "incident_report", "Incident report"
+    DOCUMENT = "document", "Document"
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", "Public"
+    RESTRICTED = "restricted", "Restricted"
+
+
+class Attachment(models.Model):
+    """A file attached to evidence, stored under its content hash; the type was checked from its bytes."""
+
+    sha256 = models.CharField(max_length=64, unique=True)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    filename = models.CharField(max_length=200, blank=True)
+    file = models.FileField(upload_to="evidence/")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.filename or self.sha256[:12]} ({self.content_type}, {self.size} B)"
+
+
+class EvidenceImport(models.Model):
+    """One imported result file (Inspect AI log, promptfoo results, JSONL, CSV): importing it twice adds nothing."""
+
+    agent = models.ForeignKey(Agent, on_delete=models.PROTECT, related_name="imports")
+    format = models.CharField(max_length=20)
+    file_sha256 = models.CharField(max_length=64)
+    filename = models.CharField(max_length=200, blank=True)
+    tool = models.CharField(max_length=100)
+    tool_version = models.CharField(max_length=50, blank=True)
+    task = models.CharField(max_length=200, blank=True)
+    dataset = models.CharField(max_length=200, blank=True)
+    record_count = models.PositiveIntegerField(default=0)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["agent", "file_sha256"], name="evidenceimport_once_per_file")]
+
+    def __str__(self) -> str:
+        return f"{self.format} import {self.file_sha256[:12]} for {self.agent}"
+
+
+class EvidenceRecordQuerySet(models.QuerySet["EvidenceRecord"]):
+    def update(self, **kwargs: Any) -> int:
+        raise EvidenceImmutable("Evidence records are append-only; submit a correcting record instead.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise EvidenceImmutable("Evidence records are append-only and cannot be deleted.")
+
+
+class EvidenceRecord(models.Model):
+    agent = models.ForeignKey(Agent, on_delete=models.PROTECT, related_name="evidence")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    metric = models.CharField(max_length=63)
+    value = models.FloatField(null=True, blank=True)
+    values = models.JSONField(null=True, blank=True)
+    successes = models.BigIntegerField(null=True, blank=True)
+    trials = models.BigIntegerField(null=True, blank=True)
+    sample_count = models.PositiveIntegerField(help_text="1 for a value, len(values), or trials.")
+    observed_from = models.DateTimeField()
+    observed_to = models.DateTimeField()
+    source_tool = models.CharField(max_length=100, blank=True)
+    source_version = models.CharField(max_length=50, blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    # What a clause's pre-registration is checked against.
+    task_name = models.CharField(max_length=200, blank=True)
+    task_version = models.CharField(max_length=50, blank=True)
+    dataset_hash = models.CharField(max_length=64, blank=True)
+    scorer = models.CharField(max_length=200, blank=True)
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
+    attachment = models.ForeignKey(Attachment, on_delete=models.PROTECT, null=True, blank=True, related_name="records")
+    corrects = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections")
+    evidence_import = models.ForeignKey(
+        EvidenceImport, on_delete=models.PROTECT, null=True, blank=True, related_name="records"
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    submitted_token = models.ForeignKey(ApiToken, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    received_at = models.DateTimeField(default=timezone.now)
+    canonical_hash = models.CharField(max_length=64, help_text="SHA-256 of the RFC 8785 canonical record.")
+
+    objects = EvidenceRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-observed_to", "-id"]
+        indexes = [
+            models.Index(fields=["agent", "metric", "observed_to"], name="evidence_agent_metric_time"),
+            models.Index(fields=["agent", "-received_at"], name="evidence_agent_received"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(value__isnull=False, values__isnull=True, successes__isnull=True, trials__isnull=True)
+                    | Q(value__isnull=True, values__isnull=False, successes__isnull=True, trials__isnull=True)
+                    | Q(value__isnull=True, values__isnull=True, successes__isnull=False, trials__isnull=False)
+                ),
+                name="evidence_exactly_one_measurement",
+            ),
+            models.CheckConstraint(
+                condition=Q(successes__isnull=True)
+                | (Q(successes__gte=0) & Q(trials__gte=1) & Q(successes__lte=models.F("trials"))),
+                name="evidence_counts_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(observed_to__gte=models.F("observed_from")), name="evidence_period_ordered"
+            ),
+            models.CheckConstraint(condition=Q(kind__in=[k.value for k in Kind]), name="evidence_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(visibility__in=["public", "restricted"]), name="evidence_visibility_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.kind} {self.metric} for {self.agent_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and type(self).objects.filter(pk=self.pk).exists():
+            raise EvidenceImmutable("Evidence records are append-only; submit a correcting record instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise EvidenceImmutable("Evidence records are append-only and cannot be deleted.")
+
+    @property
+    def measured(self) -> float | None:
+        """The record's own summary: the value, the mean of values, or the success rate."""
+        if self.value is not None:
+            return self.value
+        if self.values:
+            return sum(self.values) / len(self.values)
+        if self.trials:
+            return (self.successes or 0) / self.trials
+        return None
+
+    @property
+    def age(self) -> Any:
+        return timezone.now() - self.observed_to
+
+
+class AccessGrant(models.Model):
+    """A buyer organization may see an agent's restricted evidence until it expires or is revoked."""
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="access_grants")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="access_grants", limit_choices_to={"kind": "buyer"}
+    )
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "agent"], name="grant_org_agent")]
+
+    def __str__(self) -> str:
+        return f"{self.organization} may see restricted evidence of {self.agent}"
+
+    @property
+    def is_active(self) -> bool:
+        now = timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class TokenAgentScope(models.Model):
+    """Restricts an API token to submitting evidence for the listed agents (no rows: no restriction)."""
+
+    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="agent_scopes")
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["token", "agent"], name="token_agent_scope_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.token} → {self.agent}"
+
+
+class IdempotencyKey(models.Model):
+    class State(models.TextChoices):
+        IN_FLIGHT = "in_flight", "In flight"
+        DONE = "done", "Done"
+
+    scope = models.CharField(max_length=100, help_text="Whose key: the organization (keys are per account).")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of method, path and body.")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.IN_FLIGHT)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="idempotency_key_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key} ({self.state})"
