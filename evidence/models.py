@@ -74,6 +74,7 @@ class EvidenceImport(models.Model):
     tool_version = models.CharField(max_length=50, blank=True)
     task = models.CharField(max_length=200, blank=True)
     dataset = models.CharField(max_length=200, blank=True)
+    run_id = models.CharField(max_length=200, blank=True, help_text="The tool's id of the run.")
     record_count = models.PositiveIntegerField(default=0)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)

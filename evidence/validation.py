@@ -170,7 +170,10 @@ def validate_record(raw: Any, *, now: datetime, prefix: str = "") -> tuple[Clean
                 "code": "invalid",
             }
         )
-    value = values = successes = trials = None
+    value: Any = None
+    values: Any = None
+    successes: Any = None
+    trials: Any = None
     if has_value:
         value = raw["value"]
         if not _number(value):
@@ -307,10 +310,11 @@ def validate_record(raw: Any, *, now: datetime, prefix: str = "") -> tuple[Clean
 
     if problems:
         return None, problems
+    assert observed_from is not None and observed_to is not None  # no problems means both parsed
     return (
         CleanRecord(
-            kind=kind,
-            metric=metric,
+            kind=str(kind),
+            metric=str(metric),
             observed_from=observed_from,
             observed_to=observed_to,
             visibility=visibility,  # type: ignore[arg-type]

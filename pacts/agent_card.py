@@ -62,7 +62,7 @@ def card_errors(card: Any) -> list[DocumentError]:
         return [DocumentError("$", "Expected an Agent Card JSON object.")]
     if len(json.dumps(card)) > MAX_CARD_BYTES:
         return [DocumentError("$", f"The card is larger than {MAX_CARD_BYTES:,} bytes.")]
-    errors = []
+    errors: list[DocumentError] = []
     for error in _validator().iter_errors(card):
         path = json_path(error.absolute_path)
         if error.validator == "required":

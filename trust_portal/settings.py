@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "trust_portal",
     "accounts",
     "pacts",
+    "evidence",
 ]
 
 MIDDLEWARE = [
@@ -212,7 +213,19 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="trust-portal")
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "purge-idempotency-keys": {"task": "evidence.purge_idempotency_keys", "schedule": 3600.0},
+}
+
+# --- Evidence ---------------------------------------------------------------------
+EVIDENCE_BATCH_LIMIT = env.int("EVIDENCE_BATCH_LIMIT", default=1000, minimum=1)
+EVIDENCE_ATTACHMENT_MAX_BYTES = env.int("EVIDENCE_ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024, minimum=1024)
+EVIDENCE_IMPORT_MAX_BYTES = env.int("EVIDENCE_IMPORT_MAX_BYTES", default=20 * 1024 * 1024, minimum=1024)
+EVIDENCE_IMPORT_RECORD_LIMIT = env.int("EVIDENCE_IMPORT_RECORD_LIMIT", default=50_000, minimum=1)
+IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=48, minimum=24)
+# Request bodies: a full batch with base64 attachments fits; beyond this Django refuses (413).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=16 * 1024 * 1024, minimum=1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Email ----------------------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

@@ -9,18 +9,18 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponseBase
 
 from trust_portal.errors import DomainError, Forbidden, NotFound
 
 PAGE_SIZE = 25
 
 
-def domain_errors_as_http(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def domain_errors_as_http(view: Callable[..., Any]) -> Callable[..., Any]:
     """NotFound → 404 page, Forbidden → 403 page; other domain errors are the view's to show."""
 
     @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
             return view(request, *args, **kwargs)
         except NotFound as error:

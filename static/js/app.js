@@ -27,3 +27,15 @@
     if (window.confirm(message)) event.detail.issueRequest(true);
   });
 })();
+// Upload progress for htmx forms marked data-upload-progress.
+(function () {
+  "use strict";
+  document.addEventListener("htmx:xhr:progress", function (event) {
+    var form = event.target.closest && event.target.closest("[data-upload-progress]");
+    if (!form || !event.detail.lengthComputable) return;
+    var bar = form.querySelector(".upload-progress");
+    if (!bar) return;
+    bar.hidden = false;
+    bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
+  });
+})();

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from evidence.api import views
+
+urlpatterns = [
+    path("agents/<slug:slug>/evidence/", views.AgentEvidenceView.as_view(), name="api-agent-evidence"),
+    path(
+        "agents/<slug:slug>/evidence/import/", views.AgentEvidenceImportView.as_view(), name="api-agent-evidence-import"
+    ),
+    path("agents/<slug:slug>/grants/", views.AgentGrantListView.as_view(), name="api-agent-grants"),
+    path("grants/<int:grant_id>/", views.GrantDetailView.as_view(), name="api-grant-detail"),
+    path("evidence/<int:record_id>/", views.EvidenceDetailView.as_view(), name="api-evidence-detail"),
+    path("ingest-tokens/", views.IngestTokenView.as_view(), name="api-ingest-tokens"),
+]

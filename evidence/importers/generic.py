@@ -1,0 +1,97 @@
+"""Generic JSONL and CSV in the evidence wire format."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from evidence.importers import ImportError_, ImportOptions, Parsed
+
+CSV_NUMBER_FIELDS = ("value",)
+CSV_INT_FIELDS = ("successes", "trials")
+
+
+def _text(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ImportError_(f"The file is not UTF-8 text (byte {error.start}).") from None
+
+
+def parse_jsonl(data: bytes, options: ImportOptions) -> Parsed:
+    """One wire-format record per line; blank lines are skipped."""
+    records: list[dict[str, Any]] = []
+    errors = []
+    for number, line in enumerate(_text(data).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line, parse_constant=_refuse)
+        except ValueError as error:
+            errors.append({"field": f"line {number}", "message": f"Invalid JSON: {error}", "code": "parse_error"})
+            continue
+        if not isinstance(record, dict):
+            errors.append({"field": f"line {number}", "message": "Expected a JSON object.", "code": "invalid"})
+            continue
+        records.append(_defaults(record, options))
+    if errors:
+        raise ImportError_(f"{len(errors)} line(s) could not be read.", errors)
+    return Parsed(tool="jsonl", records=records)
+
+
+def parse_csv(data: bytes, options: ImportOptions) -> Parsed:
+    """Columns: kind, metric, value | values (';'-separated) | successes + trials, observed_from, observed_to,
+    and optionally source_tool, source_version, visibility, task, task_version, dataset_hash, scorer."""
+    reader = csv.DictReader(io.StringIO(_text(data)))
+    required = {"metric", "observed_from", "observed_to"}
+    missing = required - set(reader.fieldnames or [])
+    if missing:
+        raise ImportError_(f"The CSV header lacks: {', '.join(sorted(missing))}.")
+    records: list[dict[str, Any]] = []
+    errors = []
+    for row in reader:
+        line = reader.line_num
+        record: dict[str, Any] = {
+            "kind": row.get("kind") or options.kind,
+            "metric": row["metric"],
+            "observed_from": row["observed_from"],
+            "observed_to": row["observed_to"],
+        }
+        try:
+            for name in CSV_NUMBER_FIELDS:
+                if row.get(name):
+                    record[name] = float(row[name])
+            if row.get("values"):
+                record["values"] = [float(v) for v in row["values"].split(";") if v.strip()]
+            for name in CSV_INT_FIELDS:
+                if row.get(name):
+                    record[name] = int(row[name])
+        except ValueError as error:
+            errors.append({"field": f"line {line}", "message": f"Not a number: {error}", "code": "invalid"})
+            continue
+        if row.get("source_tool") or row.get("source_version"):
+            record["source"] = {
+                k: v for k, v in (("tool", row.get("source_tool")), ("version", row.get("source_version"))) if v
+            }
+        measurement = {k: row[k] for k in ("task", "task_version", "dataset_hash", "scorer") if row.get(k)}
+        if measurement:
+            record["measurement"] = measurement
+        if row.get("visibility"):
+            record["visibility"] = row["visibility"]
+        records.append(_defaults(record, options))
+    if errors:
+        raise ImportError_(f"{len(errors)} row(s) could not be read.", errors)
+    return Parsed(tool="csv", records=records)
+
+
+def _defaults(record: dict[str, Any], options: ImportOptions) -> dict[str, Any]:
+    record.setdefault("visibility", options.visibility)
+    if options.metric:
+        record["metric"] = options.metric
+    return record
+
+
+def _refuse(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")

@@ -1,0 +1,324 @@
+"""Every write to evidence: submission (single, batch, import), access grants, token scopes.
+
+Submission is all-or-nothing: every item is validated first, and either every
+record is stored in one transaction or none is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import ApiToken, Organization, User
+from evidence import canonical
+from evidence.attachments import AttachmentTooLarge, CheckedAttachment, check_attachment
+from evidence.errors import AttachmentTooLargeError, BatchTooLarge, EvidenceInvalid, ImportInvalid, TokenScopeForbids
+from evidence.importers import ImportError_, ImportOptions, importers
+from evidence.models import AccessGrant, Attachment, EvidenceImport, EvidenceRecord, TokenAgentScope
+from evidence.validation import CleanRecord, validate_record
+from pacts.models import Agent
+from pacts.rules import member_of
+from trust_portal.errors import Forbidden, NotFound, PayloadTooLarge
+
+
+def batch_limit() -> int:
+    return int(getattr(settings, "EVIDENCE_BATCH_LIMIT", 1000))
+
+
+def attachment_limit() -> int:
+    return int(getattr(settings, "EVIDENCE_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024))
+
+
+def require_submitter(*, agent: Agent, user: User, token: ApiToken | None) -> None:
+    """Only the agent's vendor may submit; a token scoped to other agents is refused (403)."""
+    if not member_of(user, agent.organization_id):
+        raise NotFound(f"No agent {agent.slug!r}.")
+    if token is not None:
+        scoped = list(TokenAgentScope.objects.filter(token=token).values_list("agent_id", flat=True))
+        if scoped and agent.pk not in scoped:
+            raise TokenScopeForbids(f"This token is limited to other agents than {agent.slug!r}.")
+        if token.read_only:
+            raise Forbidden("This token is read-only.")
+
+
+@dataclass
+class _Prepared:
+    clean: CleanRecord
+    attachment: CheckedAttachment | None
+
+
+def _prepare(items: list[Any], *, agent: Agent, now: datetime, batch: bool, limit: int) -> list[_Prepared]:
+    if len(items) > limit:
+        raise BatchTooLarge(f"The batch has {len(items):,} records; the limit is {limit:,}.")
+    if batch and not items:
+        raise EvidenceInvalid(
+            "The batch is empty.", errors=[{"field": "", "message": "Expected at least one record.", "code": "empty"}]
+        )
+    problems: list[dict[str, str]] = []
+    prepared: list[_Prepared] = []
+    for index, raw in enumerate(items):
+        prefix = f"{index}." if batch else ""
+        clean, errors = validate_record(raw, now=now, prefix=prefix)
+        attachment = None
+        if clean is not None and clean.attachment is not None:
+            try:
+                attachment, errors = check_attachment(
+                    clean.attachment, limit=attachment_limit(), field=prefix + "attachment"
+                )
+            except AttachmentTooLarge as error:
+                raise AttachmentTooLargeError(
+                    f"Record {index}: {error}" if batch else str(error), field=prefix + "attachment"
+                ) from None
+        problems.extend(errors)
+        if clean is not None and not errors:
+            prepared.append(_Prepared(clean, attachment))
+    corrected_ids = {p.clean.corrects for p in prepared if p.clean.corrects}
+    if corrected_ids:
+        found = set(EvidenceRecord.objects.filter(agent=agent, pk__in=corrected_ids).values_list("pk", flat=True))
+        for index, raw in enumerate(items):
+            target = raw.get("corrects") if isinstance(raw, dict) else None
+            if target in corrected_ids and target not in found:
+                problems.append(
+                    {
+                        "field": f"{index}.corrects" if batch else "corrects",
+                        "message": f"No record {target} of this agent to correct.",
+                        "code": "not_found",
+                    }
+                )
+    if problems:
+        count = len({p["field"].split(".")[0] for p in problems}) if batch else 1
+        what = f"{count} of {len(items)} records are invalid; nothing was stored" if batch else "The record is invalid"
+        raise EvidenceInvalid(
+            f"{what}: " + "; ".join(f"{p['field']}: {p['message']}" for p in problems[:3]), errors=problems
+        )
+    return prepared
+
+
+def _store_attachment(checked: CheckedAttachment) -> Attachment:
+    existing = Attachment.objects.filter(sha256=checked.sha256).first()
+    if existing is not None:
+        return existing
+    attachment = Attachment(
+        sha256=checked.sha256, content_type=checked.content_type, size=len(checked.data), filename=checked.filename
+    )
+    attachment.file.save(f"{checked.sha256}", ContentFile(checked.data), save=False)
+    attachment.save()
+    return attachment
+
+
+@transaction.atomic
+def evidence_submit(
+    *,
+    agent: Agent,
+    items: list[Any],
+    user: User,
+    token: ApiToken | None = None,
+    batch: bool = True,
+    evidence_import: EvidenceImport | None = None,
+    now: datetime | None = None,
+    checked: bool = False,
+    limit: int | None = None,
+) -> list[EvidenceRecord]:
+    """Validate every item, then store them all (or nothing). Returns the new records in order."""
+    if not checked:
+        require_submitter(agent=agent, user=user, token=token)
+    received_at = timezone.now()
+    now = now or received_at
+    prepared = _prepare(items, agent=agent, now=now, batch=batch, limit=limit or batch_limit())
+    corrects_hash = dict(
+        EvidenceRecord.objects.filter(pk__in={p.clean.corrects for p in prepared if p.clean.corrects}).values_list(
+            "pk", "canonical_hash"
+        )
+    )
+    vendor_slug = agent.organization.slug
+    records = []
+    for item in prepared:
+        clean = item.clean
+        attachment = _store_attachment(item.attachment) if item.attachment else None
+        canon = canonical.canonical_record(
+            agent=agent.slug,
+            vendor=vendor_slug,
+            kind=clean.kind,
+            metric=clean.metric,
+            observed_from=clean.observed_from,
+            observed_to=clean.observed_to,
+            received_at=received_at,
+            visibility=clean.visibility,
+            value=clean.value,
+            values=clean.values,
+            successes=clean.successes,
+            trials=clean.trials,
+            source={k: v for k, v in (("tool", clean.source_tool), ("version", clean.source_version)) if v},
+            payload=clean.payload,
+            measurement=clean.measurement,
+            corrects=corrects_hash.get(clean.corrects) if clean.corrects else None,
+            attachment={"sha256": attachment.sha256, "content_type": attachment.content_type, "size": attachment.size}
+            if attachment
+            else None,
+        )
+        records.append(
+            EvidenceRecord(
+                agent=agent,
+                kind=clean.kind,
+                metric=clean.metric,
+                value=clean.value,
+                values=clean.values,
+                successes=clean.successes,
+                trials=clean.trials,
+                sample_count=clean.sample_count,
+                observed_from=clean.observed_from,
+                observed_to=clean.observed_to,
+                source_tool=clean.source_tool,
+                source_version=clean.source_version,
+                payload=clean.payload,
+                task_name=clean.task_name,
+                task_version=clean.task_version,
+                dataset_hash=clean.dataset_hash,
+                scorer=clean.scorer,
+                visibility=clean.visibility,
+                attachment=attachment,
+                corrects_id=clean.corrects,
+                evidence_import=evidence_import,
+                submitted_by=user,
+                submitted_token=token,
+                received_at=received_at,
+                canonical_hash=canonical.record_hash(canon),
+            )
+        )
+    return EvidenceRecord.objects.bulk_create(records, batch_size=500)
+
+
+# --- access to restricted evidence -------------------------------------------------------------
+
+
+@transaction.atomic
+def access_grant_create(
+    *, agent: Agent, organization: Organization, user: User, expires_at: datetime | None = None, note: str = ""
+) -> AccessGrant:
+    if not member_of(user, agent.organization_id):
+        raise NotFound(f"No agent {agent.slug!r}.")
+    if not organization.is_buyer:
+        raise EvidenceInvalid("Access is granted to buyer organizations.", field="organization")
+    if expires_at is not None and expires_at <= timezone.now():
+        raise EvidenceInvalid("The expiry must be in the future.", field="expires_at")
+    return AccessGrant.objects.create(
+        agent=agent, organization=organization, granted_by=user, expires_at=expires_at, note=note[:500]
+    )
+
+
+def access_grant_revoke(*, grant: AccessGrant, user: User) -> AccessGrant:
+    if not member_of(user, grant.agent.organization_id):
+        raise NotFound("No such grant.")
+    AccessGrant.objects.filter(pk=grant.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    grant.refresh_from_db()
+    return grant
+
+
+# --- agent-scoped tokens -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def ingest_token_create(*, user: User, name: str, agents: Iterable[Agent], expires_at: datetime | None = None) -> Any:
+    """A token that may only submit evidence for the given agents of the user's organization."""
+    from accounts.services import api_token_create
+
+    agents = list(agents)
+    if not agents:
+        raise EvidenceInvalid("Choose at least one agent.", field="agents")
+    for agent in agents:
+        if not member_of(user, agent.organization_id):
+            raise NotFound(f"No agent {agent.slug!r}.")
+    issued = api_token_create(user=user, name=name, expires_at=expires_at)
+    TokenAgentScope.objects.bulk_create([TokenAgentScope(token=issued.token, agent=agent) for agent in agents])
+    return issued
+
+
+# --- imports ---------------------------------------------------------------------------------------
+
+
+def import_limit_bytes() -> int:
+    return int(getattr(settings, "EVIDENCE_IMPORT_MAX_BYTES", 20 * 1024 * 1024))
+
+
+def import_record_limit() -> int:
+    return int(getattr(settings, "EVIDENCE_IMPORT_RECORD_LIMIT", 50_000))
+
+
+def evidence_import(
+    *,
+    agent: Agent,
+    data: bytes,
+    fmt: str,
+    user: User,
+    token: ApiToken | None = None,
+    filename: str = "",
+    options: ImportOptions | None = None,
+) -> tuple[EvidenceImport, bool]:
+    """Import a tool's result file once: (the import, whether it was new). The same file again adds nothing."""
+    require_submitter(agent=agent, user=user, token=token)
+    if len(data) > import_limit_bytes():
+        raise PayloadTooLarge(
+            f"The file is {len(data):,} bytes; the limit is {import_limit_bytes():,} bytes.", field="file"
+        )
+    parsers = importers()
+    if fmt not in parsers:
+        raise ImportInvalid(f"Unknown format {fmt!r}; expected one of {', '.join(sorted(parsers))}.", field="format")
+    file_sha256 = hashlib.sha256(data).hexdigest()
+    existing = EvidenceImport.objects.filter(agent=agent, file_sha256=file_sha256).first()
+    if existing is not None:
+        return existing, False
+    try:
+        parsed = parsers[fmt](data, options or ImportOptions())
+    except ImportError_ as error:
+        raise ImportInvalid(
+            str(error), errors=error.errors or [{"field": "file", "message": str(error), "code": "invalid_import"}]
+        ) from None
+    if not parsed.records:
+        raise ImportInvalid("The file holds no results to import.", field="file")
+    if parsed.run_id:
+        same_run = EvidenceImport.objects.filter(agent=agent, tool=parsed.tool, run_id=parsed.run_id).first()
+        if same_run is not None:  # e.g. the .json and the .eval log of one Inspect run
+            return same_run, False
+    for record in parsed.records:
+        source = record.setdefault("source", {})
+        source.setdefault("tool", parsed.tool)
+        if parsed.tool_version:
+            source.setdefault("version", parsed.tool_version)
+        payload = record.setdefault("payload", {})
+        payload["import"] = {"format": fmt, "file_sha256": file_sha256, "filename": filename[:200]}
+    try:
+        with transaction.atomic():
+            evidence_import_row = EvidenceImport.objects.create(
+                agent=agent,
+                format=fmt,
+                file_sha256=file_sha256,
+                filename=filename[:200],
+                tool=parsed.tool[:100],
+                tool_version=parsed.tool_version[:50],
+                task=parsed.task[:200],
+                dataset=parsed.dataset[:200],
+                run_id=parsed.run_id[:200],
+                record_count=len(parsed.records),
+                submitted_by=user,
+            )
+            evidence_submit(
+                agent=agent,
+                items=parsed.records,
+                user=user,
+                token=token,
+                batch=True,
+                evidence_import=evidence_import_row,
+                checked=True,
+                limit=import_record_limit(),
+            )
+    except IntegrityError:  # the same file, imported concurrently
+        return EvidenceImport.objects.get(agent=agent, file_sha256=file_sha256), False
+    return evidence_import_row, True

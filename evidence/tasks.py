@@ -1,0 +1,13 @@
+"""Periodic upkeep of evidence capture."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from evidence.idempotency import purge_expired
+
+
+@shared_task(name="evidence.purge_idempotency_keys")
+def purge_idempotency_keys() -> int:
+    """Delete Idempotency-Keys older than their retention (at least 24 hours)."""
+    return purge_expired()

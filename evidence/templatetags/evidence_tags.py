@@ -1,0 +1,40 @@
+"""Template helpers for evidence: what a record measured, and how fresh it is."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def measured(record: Any) -> str:
+    if record.successes is not None:
+        rate = record.successes / record.trials if record.trials else 0
+        return f"{record.successes:,}/{record.trials:,} ({rate:.1%})"
+    if record.values:
+        values = record.values
+        return f"mean {sum(values) / len(values):.4g} of {len(values):,}"
+    if record.value is not None:
+        return f"{record.value:.6g}"
+    return "—"
+
+
+@register.filter
+def freshness(observed_to: datetime | None, now: datetime) -> str:
+    """'3 days old', 'today', '5 hours old'."""
+    if observed_to is None:
+        return "—"
+    seconds = (now - observed_to).total_seconds()
+    if seconds < 0:
+        return "just now"
+    days = int(seconds // 86400)
+    if days >= 1:
+        return f"{days} day{'s' if days != 1 else ''} old"
+    hours = int(seconds // 3600)
+    if hours >= 1:
+        return f"{hours} hour{'s' if hours != 1 else ''} old"
+    return "less than an hour old"

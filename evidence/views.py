@@ -1,0 +1,207 @@
+"""Evidence pages: the vendor's workbench and the buyer's view of an agent's evidence."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Max, Q
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.roles import signed_in_user
+from evidence import selectors, services
+from evidence.forms import EvidenceFilterForm, GrantForm, ImportForm, IngestTokenForm
+from evidence.importers import ImportOptions
+from evidence.models import AccessGrant
+from pacts.models import Agent
+from pacts.rules import is_agent_vendor
+from pacts.selectors import agent_get
+from trust_portal.errors import DomainError
+from trust_portal.web import add_errors_to_form, domain_errors_as_http, paginate
+
+
+def _day(value: object, end: bool = False) -> datetime | None:
+    if not value:
+        return None
+    return timezone.make_aware(datetime.combine(value, time.max if end else time.min))  # type: ignore[arg-type]
+
+
+@domain_errors_as_http
+def agent_evidence(request: HttpRequest, slug: str) -> HttpResponse:
+    agent = agent_get(user=request.user, slug=slug)
+    filters = EvidenceFilterForm(request.GET or None)
+    criteria = filters.cleaned_data if filters.is_valid() else {}
+    records = selectors.evidence_list(
+        user=request.user,
+        agent=agent,
+        kind=criteria.get("kind", ""),
+        metric=criteria.get("metric", ""),
+        source=criteria.get("source", ""),
+        observed_after=_day(criteria.get("observed_after")),
+        observed_before=_day(criteria.get("observed_before"), end=True),
+    )
+    is_vendor = is_agent_vendor(request.user, agent)
+    context = {
+        "agent": agent,
+        "page": paginate(request, records),
+        "filters": filters,
+        "facets": selectors.evidence_facets(user=request.user, agent=agent),
+        "is_vendor": is_vendor,
+        "import_form": ImportForm() if is_vendor else None,
+        "grant_form": GrantForm() if is_vendor else None,
+        "grants": selectors.access_grant_list(user=request.user, agent=agent),
+        "imports": selectors.import_list(user=request.user, agent=agent)[:10],
+        "now": timezone.now(),
+    }
+    if request.htmx and not request.htmx.boosted:  # type: ignore[attr-defined]
+        return render(request, "evidence/agent_evidence.html#records", context)
+    return render(
+        request, "evidence/agent_evidence.html", context, status=400 if request.GET and not filters.is_valid() else 200
+    )
+
+
+@login_required
+@require_POST
+@domain_errors_as_http
+def evidence_import(request: HttpRequest, slug: str) -> HttpResponse:
+    user = signed_in_user(request)
+    agent = agent_get(user=user, slug=slug)
+    if not is_agent_vendor(user, agent):
+        raise PermissionDenied("Only the agent's vendor submits evidence.")
+    form = ImportForm(request.POST, request.FILES)
+    result = None
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result, created = services.evidence_import(
+                agent=agent,
+                data=upload.read(services.import_limit_bytes() + 1),
+                fmt=form.cleaned_data["format"],
+                user=user,
+                filename=upload.name,
+                options=ImportOptions(metric=form.cleaned_data["metric"], visibility=form.cleaned_data["visibility"]),
+            )
+        except (DomainError, ValidationError) as error:
+            add_errors_to_form(form, error, default_field="file")
+        else:
+            if created:
+                messages.success(
+                    request,
+                    f"Imported {result.record_count} record(s) from {result.tool} {result.tool_version} ({result.filename}).",
+                )
+            else:
+                messages.info(
+                    request,
+                    f"This file (or this run) was imported before, on {result.created_at:%Y-%m-%d %H:%M}: nothing new was stored.",
+                )
+            if not request.htmx:  # type: ignore[attr-defined]
+                return redirect("evidence:agent", slug=slug)
+    context = {"agent": agent, "import_form": form, "import_result": result}
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "evidence/agent_evidence.html#import", context, status=400 if form.errors else 200)
+    return render(request, "evidence/import_failed.html", context, status=400)
+
+
+@domain_errors_as_http
+def record_detail(request: HttpRequest, record_id: int) -> HttpResponse:
+    record = selectors.evidence_get(user=request.user, record_id=record_id)
+    return render(
+        request, "evidence/record_detail.html", {"record": record, "agent": record.agent, "now": timezone.now()}
+    )
+
+
+@domain_errors_as_http
+def record_attachment(request: HttpRequest, record_id: int) -> FileResponse:
+    record = selectors.evidence_get(user=request.user, record_id=record_id)
+    if record.attachment is None:
+        from django.http import Http404
+
+        raise Http404("This record has no attachment.")
+    response = FileResponse(
+        record.attachment.file.open("rb"),
+        content_type=record.attachment.content_type,
+        as_attachment=True,
+        filename=record.attachment.filename or record.attachment.sha256,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_POST
+@domain_errors_as_http
+def grant_create(request: HttpRequest, slug: str) -> HttpResponse:
+    user = signed_in_user(request)
+    agent = agent_get(user=user, slug=slug)
+    form = GrantForm(request.POST)
+    if form.is_valid():
+        try:
+            grant = services.access_grant_create(
+                agent=agent,
+                organization=form.cleaned_data["organization"],
+                user=user,
+                expires_at=form.cleaned_data["expires_at"],
+                note=form.cleaned_data["note"],
+            )
+        except DomainError as error:
+            messages.error(request, error.detail)
+        else:
+            messages.success(request, f"{grant.organization.name} may now see {agent.name}'s restricted evidence.")
+    else:
+        messages.error(request, "Choose a buyer organization.")
+    return redirect("evidence:agent", slug=slug)
+
+
+@login_required
+@require_POST
+@domain_errors_as_http
+def grant_revoke(request: HttpRequest, grant_id: int) -> HttpResponse:
+    grant = AccessGrant.objects.select_related("agent").filter(pk=grant_id).first()
+    if grant is None:
+        from django.http import Http404
+
+        raise Http404
+    services.access_grant_revoke(grant=grant, user=signed_in_user(request))
+    messages.success(request, "Access revoked.")
+    return redirect("evidence:agent", slug=grant.agent.slug)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_evidence(request: HttpRequest) -> HttpResponse:
+    """The vendor's evidence workbench: every agent with its evidence counts, and agent-scoped ingest tokens."""
+    user = signed_in_user(request)
+    organization = user.organization
+    if organization is None or not organization.is_vendor:
+        raise PermissionDenied("Only vendors submit evidence.")
+    agents = Agent.objects.filter(organization=organization).order_by("name")
+    form = IngestTokenForm(request.POST or None, agents=agents)
+    issued = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            issued = services.ingest_token_create(
+                user=user,
+                name=form.cleaned_data["name"],
+                agents=form.cleaned_data["agents"],
+                expires_at=form.cleaned_data["expires_at"],
+            )
+        except (DomainError, ValidationError) as error:
+            add_errors_to_form(form, error)
+        else:
+            form = IngestTokenForm(agents=agents)
+    summary = agents.annotate(
+        record_count=Count("evidence"),
+        restricted_count=Count("evidence", filter=Q(evidence__visibility="restricted")),
+        latest=Max("evidence__observed_to"),
+    )
+    return render(
+        request,
+        "evidence/my_evidence.html",
+        {"agents": summary, "form": form, "issued": issued, "now": timezone.now()},
+        status=400 if form.errors else 200,
+    )
