@@ -202,7 +202,7 @@ def validate_record(raw: Any, *, now: datetime, prefix: str = "") -> tuple[Clean
             )
         if not _integer(trials) or trials < 1:
             problems.append({"field": prefix + "trials", "message": "Expected a whole number ≥ 1.", "code": "invalid"})
-        if _integer(successes) and _integer(trials) and successes > trials:
+        if _integer(successes) and _integer(trials) and trials >= 1 and successes > trials:
             problems.append(
                 {
                     "field": prefix + "successes",
