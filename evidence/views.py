@@ -12,6 +12,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
 
 from accounts.roles import signed_in_user
 from evidence import selectors, services
@@ -74,7 +75,7 @@ def evidence_import(request: HttpRequest, slug: str) -> HttpResponse:
     if not is_agent_vendor(user, agent):
         raise PermissionDenied("Only the agent's vendor submits evidence.")
     form = ImportForm(request.POST, request.FILES)
-    result = None
+    result, created = None, False
     if form.is_valid():
         upload = form.cleaned_data["file"]
         try:
@@ -89,21 +90,25 @@ def evidence_import(request: HttpRequest, slug: str) -> HttpResponse:
         except (DomainError, ValidationError) as error:
             add_errors_to_form(form, error, default_field="file")
         else:
-            if created:
-                messages.success(
-                    request,
-                    f"Imported {result.record_count} record(s) from {result.tool} {result.tool_version} ({result.filename}).",
-                )
-            else:
-                messages.info(
-                    request,
-                    f"This file (or this run) was imported before, on {result.created_at:%Y-%m-%d %H:%M}: nothing new was stored.",
-                )
             if not request.htmx:  # type: ignore[attr-defined]
+                if created:
+                    messages.success(
+                        request, f"Imported {result.record_count} record(s) from {result.tool} {result.tool_version}."
+                    )
+                else:
+                    messages.info(request, "This file (or this run) was imported before: nothing new was stored.")
                 return redirect("evidence:agent", slug=slug)
-    context = {"agent": agent, "import_form": form, "import_result": result}
+    context = {
+        "agent": agent,
+        "import_form": form if form.errors else ImportForm(),
+        "import_result": result,
+        "created": created,
+    }
     if request.htmx:  # type: ignore[attr-defined]
-        return render(request, "evidence/agent_evidence.html#import", context, status=400 if form.errors else 200)
+        response = render(request, "evidence/agent_evidence.html#import", context, status=400 if form.errors else 200)
+        if result is not None:
+            trigger_client_event(response, "evidence-changed")  # the records list reloads itself
+        return response
     return render(request, "evidence/import_failed.html", context, status=400)
 
 
