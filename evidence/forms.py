@@ -50,7 +50,7 @@ class GrantForm(forms.Form):
 
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = Organization.objects.filter(kind=Organization.Kind.BUYER).order_by(
+        self.fields["organization"].queryset = Organization.objects.filter(kind=Organization.Kind.BUYER).order_by(  # type: ignore[attr-defined]
             "name"
         )  # type: ignore[attr-defined]
 
