@@ -95,7 +95,9 @@ class EvidenceRecordQuerySet(models.QuerySet["EvidenceRecord"]):
 
 
 class EvidenceRecord(models.Model):
-    agent = models.ForeignKey(Agent, on_delete=models.PROTECT, related_name="evidence")
+    # Indexes are few on purpose (ingest speed): the composite indexes below lead with agent_id, and the other
+    # foreign keys are only followed from a record, never searched by.
+    agent = models.ForeignKey(Agent, on_delete=models.PROTECT, related_name="evidence", db_index=False)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     metric = models.CharField(max_length=63)
     value = models.FloatField(null=True, blank=True)
@@ -114,15 +116,21 @@ class EvidenceRecord(models.Model):
     dataset_hash = models.CharField(max_length=64, blank=True)
     scorer = models.CharField(max_length=200, blank=True)
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
-    attachment = models.ForeignKey(Attachment, on_delete=models.PROTECT, null=True, blank=True, related_name="records")
-    corrects = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections")
+    attachment = models.ForeignKey(
+        Attachment, on_delete=models.PROTECT, null=True, blank=True, related_name="records", db_index=False
+    )
+    corrects = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections", db_index=False
+    )
     evidence_import = models.ForeignKey(
-        EvidenceImport, on_delete=models.PROTECT, null=True, blank=True, related_name="records"
+        EvidenceImport, on_delete=models.PROTECT, null=True, blank=True, related_name="records", db_index=False
     )
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
-    submitted_token = models.ForeignKey(ApiToken, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    submitted_token = models.ForeignKey(
+        ApiToken, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
     received_at = models.DateTimeField(default=timezone.now)
     canonical_hash = models.CharField(max_length=64, help_text="SHA-256 of the RFC 8785 canonical record.")
 

@@ -7,6 +7,7 @@ record is stored in one transaction or none is.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import ApiToken, Organization, User
@@ -114,6 +115,74 @@ def _store_attachment(checked: CheckedAttachment) -> Attachment:
     return attachment
 
 
+@dataclass(frozen=True)
+class StoredRecord:
+    id: int
+    canonical_hash: str
+
+
+# The columns written on ingest, in COPY order.
+INSERT_COLUMNS = (
+    "id",
+    "agent_id",
+    "kind",
+    "metric",
+    "value",
+    "values",
+    "successes",
+    "trials",
+    "sample_count",
+    "observed_from",
+    "observed_to",
+    "source_tool",
+    "source_version",
+    "payload",
+    "task_name",
+    "task_version",
+    "dataset_hash",
+    "scorer",
+    "visibility",
+    "attachment_id",
+    "corrects_id",
+    "evidence_import_id",
+    "submitted_by_id",
+    "submitted_token_id",
+    "received_at",
+    "canonical_hash",
+)
+
+
+def _insert(rows: list[tuple[Any, ...]]) -> list[int]:
+    """Insert rows (``INSERT_COLUMNS`` order, without the id) and return their ids in order.
+
+    On PostgreSQL this reserves the ids from the sequence and streams the rows with COPY, several times
+    faster than INSERT for a batch (see bench/ingest.py). Elsewhere it uses bulk_create.
+    """
+    if connection.vendor != "postgresql":
+        names = INSERT_COLUMNS[1:]
+        created = EvidenceRecord.objects.bulk_create(
+            [EvidenceRecord(**dict(zip(names, row, strict=True))) for row in rows], batch_size=500
+        )
+        return [record.pk for record in created]
+    table = EvidenceRecord._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, %s)", [len(rows)]
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        with cursor.cursor.copy(f"COPY {table} ({', '.join(INSERT_COLUMNS)}) FROM STDIN") as copy:
+            for record_id, row in zip(ids, rows, strict=True):
+                copy.write_row((record_id, *row))
+    return ids
+
+
+def _json_for(vendor: str) -> Any:
+    """COPY takes JSON columns as text; bulk_create takes Python values."""
+    if vendor == "postgresql":
+        return lambda value: None if value is None else json.dumps(value)
+    return lambda value: value
+
+
 @transaction.atomic
 def evidence_submit(
     *,
@@ -126,20 +195,21 @@ def evidence_submit(
     now: datetime | None = None,
     checked: bool = False,
     limit: int | None = None,
-) -> list[EvidenceRecord]:
-    """Validate every item, then store them all (or nothing). Returns the new records in order."""
+) -> list[StoredRecord]:
+    """Validate every item, then store them all (or nothing). Returns the new records' ids and hashes in order."""
     if not checked:
         require_submitter(agent=agent, user=user, token=token)
     received_at = timezone.now()
     now = now or received_at
     prepared = _prepare(items, agent=agent, now=now, batch=batch, limit=limit or batch_limit())
-    corrects_hash = dict(
-        EvidenceRecord.objects.filter(pk__in={p.clean.corrects for p in prepared if p.clean.corrects}).values_list(
-            "pk", "canonical_hash"
-        )
+    corrected = {p.clean.corrects for p in prepared if p.clean.corrects}
+    corrects_hash = (
+        dict(EvidenceRecord.objects.filter(pk__in=corrected).values_list("pk", "canonical_hash")) if corrected else {}
     )
     vendor_slug = agent.organization.slug
-    records = []
+    json_column = _json_for(connection.vendor)
+    rows: list[tuple[Any, ...]] = []
+    hashes: list[str] = []
     for item in prepared:
         clean = item.clean
         attachment = _store_attachment(item.attachment) if item.attachment else None
@@ -164,36 +234,39 @@ def evidence_submit(
             if attachment
             else None,
         )
-        records.append(
-            EvidenceRecord(
-                agent=agent,
-                kind=clean.kind,
-                metric=clean.metric,
-                value=clean.value,
-                values=clean.values,
-                successes=clean.successes,
-                trials=clean.trials,
-                sample_count=clean.sample_count,
-                observed_from=clean.observed_from,
-                observed_to=clean.observed_to,
-                source_tool=clean.source_tool,
-                source_version=clean.source_version,
-                payload=clean.payload,
-                task_name=clean.task_name,
-                task_version=clean.task_version,
-                dataset_hash=clean.dataset_hash,
-                scorer=clean.scorer,
-                visibility=clean.visibility,
-                attachment=attachment,
-                corrects_id=clean.corrects,
-                evidence_import=evidence_import,
-                submitted_by=user,
-                submitted_token=token,
-                received_at=received_at,
-                canonical_hash=canonical.record_hash(canon),
+        record_hash = canonical.record_hash(canon)
+        hashes.append(record_hash)
+        rows.append(
+            (
+                agent.pk,
+                clean.kind,
+                clean.metric,
+                clean.value,
+                json_column(clean.values),
+                clean.successes,
+                clean.trials,
+                clean.sample_count,
+                clean.observed_from,
+                clean.observed_to,
+                clean.source_tool,
+                clean.source_version,
+                json_column(clean.payload),
+                clean.task_name,
+                clean.task_version,
+                clean.dataset_hash,
+                clean.scorer,
+                clean.visibility,
+                attachment.pk if attachment else None,
+                clean.corrects,
+                evidence_import.pk if evidence_import else None,
+                user.pk,
+                token.pk if token else None,
+                received_at,
+                record_hash,
             )
         )
-    return EvidenceRecord.objects.bulk_create(records, batch_size=500)
+    ids = _insert(rows)
+    return [StoredRecord(record_id, record_hash) for record_id, record_hash in zip(ids, hashes, strict=True)]
 
 
 # --- access to restricted evidence -------------------------------------------------------------

@@ -22,7 +22,7 @@ from evidence.api import serializers as s
 from evidence.errors import EvidenceInvalid
 from evidence.idempotency import fingerprint, run_idempotently
 from evidence.importers import ImportOptions
-from evidence.models import AccessGrant
+from evidence.models import AccessGrant, EvidenceRecord
 from pacts.selectors import agent_get
 from trust_portal.api.exceptions import problem_response
 from trust_portal.api.pagination import CursorPagination
@@ -125,10 +125,10 @@ class AgentEvidenceView(APIView):
             if batch:
                 return 201, {
                     "count": len(records),
-                    "records": [{"id": r.pk, "canonical_hash": r.canonical_hash} for r in records],
+                    "records": [{"id": r.id, "canonical_hash": r.canonical_hash} for r in records],
                 }
-            records[0].agent = agent
-            return 201, dict(s.EvidenceRecordOutput(records[0]).data)
+            stored = EvidenceRecord.objects.select_related("agent", "attachment").get(pk=records[0].id)
+            return 201, dict(s.EvidenceRecordOutput(stored).data)
 
         organization = user.organization
         response, replayed = run_idempotently(

@@ -15,7 +15,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def record(agent, vendor, wire) -> EvidenceRecord:
-    return services.evidence_submit(agent=agent, items=[wire()], user=vendor, batch=False)[0]
+    stored = services.evidence_submit(agent=agent, items=[wire()], user=vendor, batch=False)[0]
+    return EvidenceRecord.objects.get(pk=stored.id)
 
 
 def test_model_save_refuses(record) -> None:

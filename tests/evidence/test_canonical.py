@@ -1,0 +1,45 @@
+"""The fast canonical encoder is byte-for-byte RFC 8785 (checked against the rfc8785 package)."""
+
+from __future__ import annotations
+
+import rfc8785
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from evidence.canonical import canonical_bytes
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**53) + 1, max_value=2**53 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=8), children, max_size=5),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.dictionaries(st.text(max_size=8), json_values, max_size=8))
+def test_fast_path_equals_rfc8785(document) -> None:
+    assert canonical_bytes(document) == rfc8785.dumps(document)
+
+
+def test_known_tricky_values() -> None:
+    for value in [
+        1.0,
+        -0.0,
+        9007199254740994.0,
+        3.585171290153543e16,
+        1e-7,
+        1e21,
+        1e16,
+        0.1,
+        123456789.125,
+        5e-324,
+        "\u2028",
+        "é",
+        {"\ue000": 1, "\U0001f600": 2},
+    ]:
+        document = {"v": value}
+        assert canonical_bytes(document) == rfc8785.dumps(document), value
