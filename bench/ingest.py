@@ -170,7 +170,7 @@ def main() -> None:
     stored = EvidenceRecord.objects.filter(agent=agent).count()
     api_median, copy_median = statistics.median(api), statistics.median(copy)
     print(
-        f"\nrecords stored through the API: {stored:,} ({args.rounds} rounds × {args.batches} batches × {args.size} + warm-up)"
+        f"\nrecords stored through the API: {stored:,} ({args.rounds} rounds x {args.batches} batches x {args.size} + warm-up)"
     )
     print(f"API ingest (HTTP, gunicorn 2 workers, {args.clients} clients): {api_median:,.0f} records/s (median)")
     print(f"psycopg COPY into a scratch table:                   {copy_median:,.0f} records/s (median)")

@@ -124,7 +124,7 @@ def _float(value: float) -> float | int:
 
 
 def canonical_bytes(record: dict[str, Any]) -> bytes:
-    """RFC 8785 bytes. The common case goes through the C JSON encoder (≈ 10× faster); the rest through ``rfc8785``."""
+    """RFC 8785 bytes. The common case goes through the C JSON encoder (about ten times faster); the rest through ``rfc8785``."""
     try:
         ready = _jcs_ready(record)
     except _NeedsFullCanonicalisation:

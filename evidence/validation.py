@@ -100,7 +100,7 @@ def _time(raw: Any, name: str, problems: list[Problem], prefix: str) -> datetime
         )
         return None
     try:
-        parsed = datetime.fromisoformat(raw)  # C fast path; accepts Z on Python 3.11
+        parsed: datetime | None = datetime.fromisoformat(raw)  # C fast path; accepts Z on Python 3.11
     except ValueError:
         try:
             parsed = parse_datetime(raw)

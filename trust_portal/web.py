@@ -43,7 +43,7 @@ def add_errors_to_form(form: Form, error: DomainError | ValidationError, *, defa
     if error.errors:
         for item in error.errors:
             field = str(item.get("field", "")).split(".")[0].split("[")[0]
-            where = item.get("path", "")
+            where = item.get("path", "") or ("" if field in form.fields else str(item.get("field", "")))
             line = f" (line {item['line']}, column {item['column']})" if item.get("line") else ""
             message = f"{where}: {item['message']}{line}" if where else item["message"]
             form.add_error(field if field in form.fields else default_field, message)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FileUploadParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
@@ -143,8 +145,15 @@ class AgentEvidenceView(APIView):
         return out
 
 
+class _FormatIsNotARenderer(DefaultContentNegotiation):
+    """Here ``?format=`` names the file format (DESIGN.md's contract), not a response renderer."""
+
+    settings = SimpleNamespace(URL_FORMAT_OVERRIDE=None)
+
+
 class AgentEvidenceImportView(APIView):
     permission_classes = [IsAuthenticated, TokenScopeAllows]
+    content_negotiation_class = _FormatIsNotARenderer
     parser_classes = [MultiPartParser, FileUploadParser, JSONParser]
 
     @extend_schema(

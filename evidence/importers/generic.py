@@ -24,7 +24,9 @@ def parse_jsonl(data: bytes, options: ImportOptions) -> Parsed:
     """One wire-format record per line; blank lines are skipped."""
     records: list[dict[str, Any]] = []
     errors = []
-    for number, line in enumerate(_text(data).splitlines(), start=1):
+    # Split on \n only: JSON strings may hold U+2028 and friends, which str.splitlines() would break on.
+    for number, line in enumerate(_text(data).split("\n"), start=1):
+        line = line.rstrip("\r")
         if not line.strip():
             continue
         try:

@@ -135,7 +135,7 @@ def parse(data: bytes, options: ImportOptions) -> Parsed:
             record["successes"] = sum(v == "C" for v in per_sample)
             record["trials"] = len(per_sample)
         elif per_sample:
-            record["values"] = [VALUE_TO_FLOAT.get(v, v) if isinstance(v, str) else float(v) for v in per_sample]
+            record["values"] = [_sample_value(name, v) for v in per_sample]
         else:  # no per-sample scores kept: fall back to the headline metric as one value
             accuracy = (score.get("metrics") or {}).get("accuracy", {}).get("value")
             if accuracy is None:
@@ -149,6 +149,25 @@ def parse(data: bytes, options: ImportOptions) -> Parsed:
         dataset=str(dataset.get("name") or ""),
         run_id=str(evaluation.get("eval_id") or ""),
         records=records,
+    )
+
+
+def _sample_value(scorer: str, value: Any) -> float:
+    """Inspect's value_to_float for the values we accept: C/I/P/N letters, numbers and booleans."""
+    if isinstance(value, str):
+        if value in VALUE_TO_FLOAT:
+            return VALUE_TO_FLOAT[value]
+        try:
+            return float(value)
+        except ValueError:
+            pass
+    elif isinstance(value, bool):
+        return 1.0 if value else 0.0
+    elif isinstance(value, (int, float)):
+        return float(value)
+    raise ImportError_(
+        f"Scorer {scorer!r} gives a sample a {type(value).__name__} score ({str(value)[:60]}); "
+        "only C/I/P/N or numbers can become evidence. Import it with a scorer that reduces to a number."
     )
 
 
