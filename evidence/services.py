@@ -166,9 +166,7 @@ def _insert(rows: list[tuple[Any, ...]]) -> list[int]:
         return [record.pk for record in created]
     table = EvidenceRecord._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, %s)", [len(rows)]
-        )
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(rows)])
         ids = [row[0] for row in cursor.fetchall()]
         with cursor.cursor.copy(f"COPY {table} ({', '.join(INSERT_COLUMNS)}) FROM STDIN") as copy:
             for record_id, row in zip(ids, rows, strict=True):

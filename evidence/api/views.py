@@ -148,7 +148,7 @@ class AgentEvidenceView(APIView):
 class _FormatIsNotARenderer(DefaultContentNegotiation):
     """Here ``?format=`` names the file format (DESIGN.md's contract), not a response renderer."""
 
-    settings = SimpleNamespace(URL_FORMAT_OVERRIDE=None)
+    settings = SimpleNamespace(URL_FORMAT_OVERRIDE=None)  # type: ignore[assignment]
 
 
 class AgentEvidenceImportView(APIView):
