@@ -143,6 +143,7 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     args = parser.parse_args()
 
     url = database_url()
@@ -158,7 +159,7 @@ def main() -> None:
     token = api_token_create(user=user, name="bench").plaintext
 
     api, copy = [], []
-    with gunicorn(url, workers=2) as port:
+    with gunicorn(url, workers=args.workers) as port:
         post_all(port, token, agent.slug, make_batches(2, args.size))  # warm-up: imports, connections
         for round_ in range(args.rounds):
             batches = make_batches(args.batches, args.size)
@@ -172,7 +173,9 @@ def main() -> None:
     print(
         f"\nrecords stored through the API: {stored:,} ({args.rounds} rounds x {args.batches} batches x {args.size} + warm-up)"
     )
-    print(f"API ingest (HTTP, gunicorn 2 workers, {args.clients} clients): {api_median:,.0f} records/s (median)")
+    print(
+        f"API ingest (HTTP, gunicorn {args.workers} workers, {args.clients} clients): {api_median:,.0f} records/s (median)"
+    )
     print(f"psycopg COPY into a scratch table:                   {copy_median:,.0f} records/s (median)")
     print(f"ratio API / COPY: {api_median / copy_median:.1%}  (goal ≥ 25 %)")
 

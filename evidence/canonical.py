@@ -7,20 +7,24 @@ Times are UTC, RFC 3339 with a ``Z`` and microseconds only when present.
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import rfc8785
 
 CANONICAL_VERSION = "evidence/v1"
 
 
-def iso(moment: datetime) -> str:
-    if moment.utcoffset():
-        moment = moment.astimezone(UTC)
-    text = moment.replace(tzinfo=None).isoformat()
-    if moment.microsecond:
+def iso(moment: datetime | str) -> str:
+    if moment.__class__ is str:  # already canonical (computed once per batch)
+        return moment  # type: ignore[return-value]
+    if moment.utcoffset():  # type: ignore[union-attr]
+        moment = moment.astimezone(UTC)  # type: ignore[union-attr]
+    text = moment.isoformat()  # type: ignore[union-attr]
+    if text.endswith("+00:00"):
+        text = text[:-6]
+    if moment.microsecond:  # type: ignore[union-attr]
         text = text.rstrip("0")
     return text + "Z"
 
@@ -33,7 +37,7 @@ def canonical_record(
     metric: str,
     observed_from: datetime,
     observed_to: datetime,
-    received_at: datetime,
+    received_at: datetime | str,
     visibility: str,
     value: float | None = None,
     values: list[float] | None = None,
@@ -123,13 +127,66 @@ def _float(value: float) -> float | int:
     return value
 
 
+def _evidence_ready(record: dict[str, Any]) -> dict[str, Any]:
+    """The fast path for records built by ``canonical_record``: only numbers and the free-form payload need work."""
+    ready = dict(record)
+    if "value" in ready:
+        ready["value"] = _float(ready["value"]) if ready["value"].__class__ is float else ready["value"]
+    if "values" in ready:
+        ready["values"] = [_float(v) if v.__class__ is float else v for v in ready["values"]]
+    if "payload" in ready:
+        ready["payload"] = _jcs_ready(ready["payload"])
+    return ready
+
+
+_SAFE_FIELDS = frozenset(
+    {
+        "v",
+        "agent",
+        "vendor",
+        "kind",
+        "metric",
+        "observed_from",
+        "observed_to",
+        "received_at",
+        "visibility",
+        "value",
+        "values",
+        "successes",
+        "trials",
+        "source",
+        "payload",
+        "measurement",
+        "corrects",
+        "attachment",
+    }
+)
+
+
+def _fixed_shape(record: dict[str, Any]) -> bool:
+    """Only the fields canonical_record writes, whose keys and string values need no checks."""
+    return record.keys() <= _SAFE_FIELDS and all(
+        isinstance(record.get(name, 0), int) and abs(record.get(name, 0)) <= MAX_SAFE
+        for name in ("successes", "trials")
+    )
+
+
 def canonical_bytes(record: dict[str, Any]) -> bytes:
-    """RFC 8785 bytes. The common case goes through the C JSON encoder (about ten times faster); the rest through ``rfc8785``."""
+    """RFC 8785 bytes. The common case goes through orjson (sorted keys; ~50x faster); the rest through ``rfc8785``.
+
+    For the floats let through (integral ones become ints; the rest print without an exponent in Python),
+    orjson prints the same shortest round-trip digits as ECMAScript; tests/evidence/test_canonical.py checks
+    the equality byte for byte against ``rfc8785`` on random documents.
+    """
     try:
-        ready = _jcs_ready(record)
+        ready = (
+            _evidence_ready(record)
+            if record.get("v") == CANONICAL_VERSION and _fixed_shape(record)
+            else _jcs_ready(record)
+        )
     except _NeedsFullCanonicalisation:
         return rfc8785.dumps(record)
-    return json.dumps(ready, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+    return orjson.dumps(ready, option=orjson.OPT_SORT_KEYS)
 
 
 def record_hash(record: dict[str, Any]) -> str:

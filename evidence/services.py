@@ -7,12 +7,12 @@ record is stored in one transaction or none is.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
@@ -166,7 +166,9 @@ def _insert(rows: list[tuple[Any, ...]]) -> list[int]:
         return [record.pk for record in created]
     table = EvidenceRecord._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(rows)])
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(rows)]
+        )
         ids = [row[0] for row in cursor.fetchall()]
         with cursor.cursor.copy(f"COPY {table} ({', '.join(INSERT_COLUMNS)}) FROM STDIN") as copy:
             for record_id, row in zip(ids, rows, strict=True):
@@ -177,7 +179,7 @@ def _insert(rows: list[tuple[Any, ...]]) -> list[int]:
 def _json_for(vendor: str) -> Any:
     """COPY takes JSON columns as text; bulk_create takes Python values."""
     if vendor == "postgresql":
-        return lambda value: None if value is None else json.dumps(value)
+        return lambda value: None if value is None else orjson.dumps(value).decode()
     return lambda value: value
 
 
@@ -205,6 +207,7 @@ def evidence_submit(
         dict(EvidenceRecord.objects.filter(pk__in=corrected).values_list("pk", "canonical_hash")) if corrected else {}
     )
     vendor_slug = agent.organization.slug
+    received_iso = canonical.iso(received_at)
     json_column = _json_for(connection.vendor)
     rows: list[tuple[Any, ...]] = []
     hashes: list[str] = []
@@ -218,7 +221,7 @@ def evidence_submit(
             metric=clean.metric,
             observed_from=clean.observed_from,
             observed_to=clean.observed_to,
-            received_at=received_at,
+            received_at=received_iso,
             visibility=clean.visibility,
             value=clean.value,
             values=clean.values,

@@ -9,7 +9,7 @@ from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import FileUploadParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FileUploadParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -154,7 +154,7 @@ class _FormatIsNotARenderer(DefaultContentNegotiation):
 class AgentEvidenceImportView(APIView):
     permission_classes = [IsAuthenticated, TokenScopeAllows]
     content_negotiation_class = _FormatIsNotARenderer
-    parser_classes = [MultiPartParser, FileUploadParser, JSONParser]
+    parser_classes = [MultiPartParser, FileUploadParser]
 
     @extend_schema(
         parameters=[

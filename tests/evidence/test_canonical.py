@@ -43,3 +43,39 @@ def test_known_tricky_values() -> None:
     ]:
         document = {"v": value}
         assert canonical_bytes(document) == rfc8785.dumps(document), value
+
+
+json_numbers = st.integers(min_value=-(2**53) + 1, max_value=2**53 - 1) | st.floats(
+    allow_nan=False, allow_infinity=False
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    value=json_numbers,
+    values=st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=1, max_size=5),
+    payload=st.dictionaries(st.text(max_size=6), json_values, max_size=4),
+    text=st.text(max_size=12),
+)
+def test_evidence_record_fast_path_equals_rfc8785(value, values, payload, text) -> None:
+    from datetime import UTC, datetime
+
+    from evidence.canonical import canonical_record
+
+    moment = datetime(2026, 11, 20, 1, 2, 3, 450000, tzinfo=UTC)
+    for shape in ({"value": value}, {"values": values}, {"successes": 3, "trials": 7}):
+        record = canonical_record(
+            agent="a",
+            vendor="v",
+            kind="telemetry",
+            metric="m",
+            observed_from=moment,
+            observed_to=moment,
+            received_at=moment,
+            visibility="public",
+            source={"tool": text, "version": text},
+            payload=payload,
+            measurement={"task": text, "scorer": text},
+            **shape,
+        )
+        assert canonical_bytes(record) == rfc8785.dumps(record)
