@@ -5,6 +5,7 @@ Like DRF's strict JSONParser it refuses NaN and Infinity, and its errors say whe
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -13,7 +14,7 @@ from rest_framework.parsers import JSONParser
 
 
 class FastJSONParser(JSONParser):
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict[str, Any] | None = None) -> Any:
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None) -> Any:
         try:
             return orjson.loads(stream.read())
         except orjson.JSONDecodeError as error:
