@@ -10,3 +10,12 @@ class EvidenceConfig(AppConfig):
         from accounts.roles import Role
 
         register("Evidence", "evidence:my_evidence", frozenset({Role.VENDOR}), position=2)
+
+        from evidence.tasks import evaluate_agent
+        from pacts import hooks
+
+        def evaluate_on_publish(version: object) -> None:
+            evaluate_agent.delay_on_commit(version.pact.agent_id)  # type: ignore[attr-defined]
+
+        if not any(getattr(h, "__name__", "") == "evaluate_on_publish" for h in hooks.version_published):
+            hooks.version_published.append(evaluate_on_publish)

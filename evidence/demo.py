@@ -50,7 +50,7 @@ def _refund_bot(now: Any, rng: random.Random) -> list[dict[str, Any]]:
             }
         )
         slow = days_ago <= 20  # the payment-provider migration
-        latencies = [round(max(80.0, rng.lognormvariate(6.6 if not slow else 7.0, 0.35)), 1) for _ in range(80)]
+        latencies = [round(max(80.0, rng.lognormvariate(6.6 if not slow else 7.0, 0.35)), 1) for _ in range(150)]
         records.append(
             {
                 "kind": "telemetry",
@@ -188,7 +188,16 @@ def seed(out: TextIO) -> list[tuple[str, str, str]]:
         user=vendor,
         note="Due diligence for the 2027 contract",
     )
+    # The compliance series: evaluate every agent once a day over the period, as the sweep would have.
+    from evidence.verdicts import agent_evaluate
+
+    written = 0
+    for days_ago in range(DAYS - 1, -1, -1):
+        moment = now - timedelta(days=days_ago)
+        for agent in (refund_bot, reviewer, scheduler):
+            written += len(agent_evaluate(agent_id=agent.pk, now=moment))
     out.write(
-        f"evidence: {total} records over {DAYS} days, an Inspect AI log and a promptfoo run imported, 1 access grant\n"
+        f"evidence: {total} records over {DAYS} days, an Inspect AI log and a promptfoo run imported, 1 access grant, "
+        f"{written} verdicts in the compliance history\n"
     )
     return []

@@ -248,3 +248,106 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.key} ({self.state})"
+
+
+class MetricBucket(models.Model):
+    """Mergeable summary of one day's evidence of one metric of one agent, per evidence key.
+
+    Kept up to date in the same transaction as ingest, so evaluation reads O(days in the window) buckets
+    instead of every record ever (``evidence.evaluation``).
+    """
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="+")
+    metric = models.CharField(max_length=63)
+    day = models.DateField()
+    kind = models.CharField(max_length=20)
+    task = models.CharField(max_length=200, blank=True)
+    task_version = models.CharField(max_length=50, blank=True)
+    dataset_hash = models.CharField(max_length=64, blank=True)
+    scorer = models.CharField(max_length=200, blank=True)
+    signed = models.BooleanField(default=False)
+    counts = models.BooleanField(default=False, help_text="Successes/trials rather than measured values.")
+    records = models.PositiveIntegerField(default=0)
+    newest = models.DateTimeField()
+    oldest = models.DateTimeField()
+    state = models.JSONField(help_text="evidence.evaluation.Aggregate, serialised.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "agent",
+                    "metric",
+                    "day",
+                    "kind",
+                    "task",
+                    "task_version",
+                    "dataset_hash",
+                    "scorer",
+                    "signed",
+                    "counts",
+                ],
+                name="metricbucket_unique_key",
+            )
+        ]
+        indexes = [models.Index(fields=["agent", "metric", "day"], name="metricbucket_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id} {self.metric} {self.day} ({self.records} records)"
+
+
+class Verdict(models.Model):
+    """One evaluation of one clause that changed something: the compliance time series.
+
+    The row with ``is_current`` is the clause's present status (one per pact and clause). A verdict is
+    computed from evidence only; ``disputed`` is set when an open dispute covers the clause and never
+    turns a breach into trust.
+    """
+
+    class Status(models.TextChoices):
+        MET = "met", "Met"
+        BREACHED = "breached", "Breached"
+        STALE = "stale", "Stale"
+        INSUFFICIENT = "insufficient_evidence", "Insufficient evidence"
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="verdicts")
+    pact_version = models.ForeignKey("pacts.PactVersion", on_delete=models.PROTECT, related_name="verdicts")
+    pact = models.ForeignKey("pacts.Pact", on_delete=models.PROTECT, related_name="verdicts")
+    clause_id = models.CharField(max_length=63)
+    status = models.CharField(max_length=25, choices=Status.choices)
+    disputed = models.BooleanField(default=False)
+    measured = models.FloatField(null=True, blank=True)
+    threshold = models.FloatField()
+    comparator = models.CharField(max_length=2)
+    samples = models.PositiveBigIntegerField(default=0)
+    min_samples = models.PositiveIntegerField()
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    freshest_at = models.DateTimeField(null=True, blank=True)
+    used_records = models.PositiveIntegerField(default=0)
+    refused_records = models.PositiveIntegerField(default=0)
+    refusals = models.JSONField(
+        default=list, blank=True, help_text="[[reason, count], …] of the evidence that did not count."
+    )
+    note = models.CharField(max_length=300, blank=True)
+    computed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    is_current = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-computed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pact", "clause_id"], condition=Q(is_current=True), name="verdict_one_current_per_clause"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["agent", "is_current"], name="verdict_agent_current"),
+            models.Index(fields=["pact", "clause_id", "computed_at"], name="verdict_series"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id}/{self.clause_id}: {self.status} at {self.computed_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def shown_status(self) -> str:
+        return "disputed" if self.disputed else self.status

@@ -24,7 +24,9 @@ from evidence.attachments import AttachmentTooLarge, CheckedAttachment, check_at
 from evidence.errors import AttachmentTooLargeError, BatchTooLarge, EvidenceInvalid, ImportInvalid, TokenScopeForbids
 from evidence.importers import ImportError_, ImportOptions, importers
 from evidence.models import AccessGrant, Attachment, EvidenceImport, EvidenceRecord, TokenAgentScope
+from evidence.tasks import evaluate_agent
 from evidence.validation import CleanRecord, validate_record
+from evidence.verdicts import buckets_add
 from pacts.models import Agent
 from pacts.rules import member_of
 from trust_portal.errors import Forbidden, NotFound, PayloadTooLarge
@@ -267,6 +269,8 @@ def evidence_submit(
             )
         )
     ids = _insert(rows)
+    buckets_add(agent_id=agent.pk, records=[item.clean for item in prepared])
+    evaluate_agent.delay_on_commit(agent.pk)  # a breach shows within one task run of the evidence causing it
     return [StoredRecord(record_id, record_hash) for record_id, record_hash in zip(ids, hashes, strict=True)]
 
 

@@ -1,10 +1,26 @@
-"""Periodic upkeep of evidence capture."""
+"""Background work of the evidence app: evaluation after ingest and on a sweep, and upkeep."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
 from evidence.idempotency import purge_expired
+
+
+@shared_task(name="evidence.evaluate_agent", acks_late=True)
+def evaluate_agent(agent_id: int) -> int:
+    """Re-evaluate one agent's clauses; idempotent (a second run writes nothing). Returns verdicts written."""
+    from evidence.verdicts import agent_evaluate
+
+    return len(agent_evaluate(agent_id=agent_id))
+
+
+@shared_task(name="evidence.sweep_verdicts")
+def sweep_verdicts() -> int:
+    """Periodic: evidence ages out of freshness with no new data, so every agent in force is re-evaluated."""
+    from evidence.verdicts import agent_evaluate, agents_to_sweep
+
+    return sum(len(agent_evaluate(agent_id=agent_id)) for agent_id in agents_to_sweep())
 
 
 @shared_task(name="evidence.purge_idempotency_keys")

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Organization, User
 from accounts.services import notifications_create
-from pacts import documents
+from pacts import documents, hooks
 from pacts.agent_card import agent_fields_from_card, card_errors
 from pacts.diff import diff_documents
 from pacts.errors import (
@@ -277,6 +277,8 @@ def pact_version_publish(
 
     Pact.objects.filter(pk=pact.pk).update(review_due_at=review_by, last_reviewed_at=now)
     _notify_followers(pact=pact, version=locked, previous=previous)
+    for hook in hooks.version_published:
+        hook(locked)
     return locked
 
 

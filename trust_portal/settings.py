@@ -215,6 +215,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "purge-idempotency-keys": {"task": "evidence.purge_idempotency_keys", "schedule": 3600.0},
+    # Staleness comes with the passage of time, not only with new data.
+    "sweep-verdicts": {
+        "task": "evidence.sweep_verdicts",
+        "schedule": env.int("VERDICT_SWEEP_SECONDS", default=900, minimum=10),
+    },
 }
 
 # --- Evidence ---------------------------------------------------------------------
