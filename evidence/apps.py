@@ -19,3 +19,8 @@ class EvidenceConfig(AppConfig):
 
         if not any(getattr(h, "__name__", "") == "evaluate_on_publish" for h in hooks.version_published):
             hooks.version_published.append(evaluate_on_publish)
+
+        from evidence.panels import clause_board
+
+        if clause_board not in hooks.agent_panels:
+            hooks.agent_panels.append(clause_board)

@@ -12,4 +12,5 @@ urlpatterns = [
     path("grants/<int:grant_id>/revoke/", views.grant_revoke, name="grant_revoke"),
     path("evidence/<int:record_id>/", views.record_detail, name="record"),
     path("evidence/<int:record_id>/attachment/", views.record_attachment, name="attachment"),
+    path("agents/<slug:slug>/clauses/<int:pact_id>/<str:clause_id>/", views.clause_why, name="clause"),
 ]

@@ -210,3 +210,54 @@ def my_evidence(request: HttpRequest) -> HttpResponse:
         {"agents": summary, "form": form, "issued": issued, "now": timezone.now()},
         status=400 if form.errors else 200,
     )
+
+
+@domain_errors_as_http
+def clause_why(request: HttpRequest, slug: str, pact_id: int, clause_id: str) -> HttpResponse:
+    """Why a clause has its status: the verdict, its history, and every record of the metric in the window."""
+    from evidence.charts import compliance_figure
+    from evidence.evaluation import ClauseSpec
+    from evidence.models import Verdict
+    from pacts.plain import describe_clause
+    from pacts.selectors import pact_current_version, pact_get
+
+    agent = agent_get(user=request.user, slug=slug)
+    pact = pact_get(user=request.user, pact_id=pact_id)
+    version = pact_current_version(pact=pact)
+    clause = version.clauses.filter(clause_id=clause_id).first() if version and pact.agent_id == agent.pk else None
+    if clause is None:
+        from django.http import Http404
+
+        raise Http404("No such clause in force.")
+    spec = ClauseSpec.from_row(clause.as_row())
+    now = timezone.now()
+    verdict = (
+        Verdict.objects.filter(pact=pact, clause_id=clause_id, is_current=True).select_related("pact_version").first()
+    )
+    percent = clause.metric_kind == "binary" and clause.aggregation != "count" and not clause.unit
+    series = list(reversed(selectors.verdict_history(agent=agent, pact_id=pact.pk, clause_id=clause_id)[:2000]))
+    records = selectors.clause_evidence(user=request.user, agent=agent, spec=spec, now=now)
+    context = {
+        "agent": agent,
+        "pact": pact,
+        "clause": clause,
+        "spec": spec,
+        "verdict": verdict,
+        "percent": percent,
+        "now": now,
+        "plain": describe_clause(clause.as_row()),
+        "records": records,
+        "truncated": len(records) >= 200,
+        "can_see_restricted": selectors.can_see_restricted(user=request.user, agent=agent),
+        "figure": compliance_figure(
+            title="",
+            unit=clause.unit,
+            threshold=spec.threshold,
+            comparator=spec.comparator,
+            verdicts=series,
+            now=now,
+            percent=percent,
+            height=320,
+        ),
+    }
+    return render(request, "evidence/clause_why.html", context)

@@ -10,3 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 version_published: list[Callable[[Any], None]] = []
+
+# ``agent_panels``: functions ``(request, agent) -> dict | None`` returning {"template": …, "context": {…}} for a
+# panel shown on the agent page under its pacts (the evidence app adds the clause status board).
+agent_panels: list[Callable[[Any, Any], dict[str, Any] | None]] = []

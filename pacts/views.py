@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Organization
 from accounts.roles import signed_in_user
-from pacts import documents, selectors, services
+from pacts import documents, hooks, selectors, services
 from pacts.demo_documents import STARTER_DOCUMENT
 from pacts.diff import diff_documents
 from pacts.forms import AgentForm, DiffForm, DraftForm, PactForm, PublishForm
@@ -76,9 +76,11 @@ def agent_detail(request: HttpRequest, slug: str) -> HttpResponse:
                 "draft": next((v for v in versions if v.is_draft), None),
             }
         )
+    panels = [panel for provider in hooks.agent_panels if (panel := provider(request, agent))]
     context = {
         "agent": agent,
         "pacts": pacts,
+        "panels": panels,
         "is_vendor": is_agent_vendor(request.user, agent),
         "can_follow": can_follow_agent(request.user),
     }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from evidence.api import views
+from evidence.api import verdicts, views
 
 urlpatterns = [
     path("agents/<slug:slug>/evidence/", views.AgentEvidenceView.as_view(), name="api-agent-evidence"),
@@ -11,4 +11,5 @@ urlpatterns = [
     path("grants/<int:grant_id>/", views.GrantDetailView.as_view(), name="api-grant-detail"),
     path("evidence/<int:record_id>/", views.EvidenceDetailView.as_view(), name="api-evidence-detail"),
     path("ingest-tokens/", views.IngestTokenView.as_view(), name="api-ingest-tokens"),
+    path("agents/<slug:slug>/verdicts/", verdicts.AgentVerdictsView.as_view(), name="api-agent-verdicts"),
 ]

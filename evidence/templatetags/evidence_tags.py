@@ -38,3 +38,40 @@ def freshness(observed_to: datetime | None, now: datetime) -> str:
     if hours >= 1:
         return f"{hours} hour{'s' if hours != 1 else ''} old"
     return "less than an hour old"
+
+
+STATUS_CHIPS = {
+    "met": "chip-ok",
+    "breached": "chip-bad",
+    "stale": "chip-warn",
+    "insufficient_evidence": "chip-neutral",
+    "disputed": "chip-info",
+}
+STATUS_LABELS = {
+    "met": "met",
+    "breached": "breached",
+    "stale": "stale",
+    "insufficient_evidence": "insufficient evidence",
+    "disputed": "disputed",
+}
+
+
+@register.filter
+def verdict_chip(status: str) -> str:
+    return STATUS_CHIPS.get(status, "chip-neutral")
+
+
+@register.filter
+def verdict_label(status: str) -> str:
+    return STATUS_LABELS.get(status, status)
+
+
+@register.simple_tag
+def quantity(value: float | None, percent: bool = False, unit: str = "") -> str:
+    """A measured value or threshold as people read it: '91.4 %', '1,901 ms', '0.95'."""
+    if value is None:
+        return "—"
+    if percent:
+        return f"{value * 100:.1f} %"
+    text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:.4g}"
+    return f"{text} {unit}".strip()

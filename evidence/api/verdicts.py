@@ -1,0 +1,90 @@
+"""Verdicts over the API: the current status of every clause, or the series."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import IsAuthenticatedOrReadOnly
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api.permissions import TokenScopeAllows
+from evidence import selectors
+from evidence.models import Verdict
+from pacts.selectors import agent_get
+from trust_portal.api.pagination import CursorPagination
+
+PROBLEM = OpenApiResponse(
+    description="Problem details (application/problem+json)", response={"$ref": "#/components/schemas/Problem"}
+)
+
+
+class VerdictOutput(serializers.ModelSerializer):
+    pact = serializers.IntegerField(source="pact_id")
+    pact_version = serializers.IntegerField(source="pact_version.number")
+    computed_status = serializers.CharField(source="status", help_text="From the evidence alone.")
+    status = serializers.CharField(
+        source="shown_status", help_text="disputed when an open dispute covers the clause, else computed_status."
+    )
+    refusals = serializers.ListField(child=serializers.ListField(), help_text="[[reason, records], …]")
+
+    class Meta:
+        model = Verdict
+        fields = [
+            "pact",
+            "pact_version",
+            "clause_id",
+            "status",
+            "computed_status",
+            "disputed",
+            "measured",
+            "comparator",
+            "threshold",
+            "samples",
+            "min_samples",
+            "window_start",
+            "window_end",
+            "freshest_at",
+            "used_records",
+            "refused_records",
+            "refusals",
+            "note",
+            "computed_at",
+            "is_current",
+        ]
+
+
+class AgentVerdictsView(APIView):
+    permission_classes = [IsAuthenticatedOrReadOnly, TokenScopeAllows]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "history", bool, description="1: the series of every verdict (newest first, cursor-paginated)"
+            ),
+            OpenApiParameter("clause", str, description="With history: one clause id"),
+            OpenApiParameter("pact", int, description="With history: one pact"),
+        ],
+        responses={200: VerdictOutput(many=True), 404: PROBLEM},
+        tags=["verdicts"],
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        agent = agent_get(user=request.user, slug=slug)
+        if request.query_params.get("history") in ("1", "true", "yes"):
+            pact = request.query_params.get("pact")
+            history = selectors.verdict_history(
+                agent=agent,
+                pact_id=int(pact) if pact and pact.isdigit() else None,
+                clause_id=request.query_params.get("clause", "")[:63],
+            ).select_related("pact_version")
+            paginator = CursorPagination()
+            paginator.ordering = ("-computed_at", "-id")  # type: ignore[assignment]
+            page: Any = paginator.paginate_queryset(history, request, view=self)
+            return paginator.get_paginated_response(VerdictOutput(page, many=True).data)
+        board = selectors.verdict_board(agent=agent)
+        return Response(
+            {"agent": agent.slug, "results": VerdictOutput([item.verdict for item in board], many=True).data}
+        )

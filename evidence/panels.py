@@ -1,0 +1,36 @@
+"""The clause status board the evidence app adds to the agent page (through pacts.hooks.agent_panels)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+
+from evidence.charts import compliance_figure
+from evidence.selectors import verdict_board, verdict_history
+
+
+def clause_board(request: HttpRequest, agent: Any) -> dict[str, Any] | None:
+    board = verdict_board(agent=agent)
+    if not board:
+        return None
+    now = timezone.now()
+    rows = []
+    for index, item in enumerate(board):
+        series = list(
+            reversed(verdict_history(agent=agent, pact_id=item.pact.pk, clause_id=item.verdict.clause_id)[:2000])
+        )
+        clause = item.clause
+        percent = bool(clause and clause.metric_kind == "binary" and clause.aggregation != "count" and not clause.unit)
+        figure = compliance_figure(
+            title=f"{item.verdict.clause_id}",
+            unit=clause.unit if clause else "",
+            threshold=item.verdict.threshold,
+            comparator=item.verdict.comparator,
+            verdicts=series,
+            now=now,
+            percent=percent,
+        )
+        rows.append({"status": item, "figure": figure, "figure_id": f"figure-{index}", "percent": percent})
+    return {"template": "evidence/_clause_board.html", "context": {"rows": rows, "agent": agent, "now": now}}
