@@ -7,6 +7,7 @@ slices keeps its lowest and highest point, so a year of verdicts stays small and
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Sequence
 from datetime import datetime
@@ -83,9 +84,7 @@ def compliance_figure(
         # The threshold as it was at each moment: a new pact version may have moved it.
         steps = [(v.computed_at, v.threshold * scale) for v in verdicts]
         changes = (
-            [steps[0]]
-            + [s for previous, s in zip(steps, steps[1:], strict=False) if s[1] != previous[1]]
-            + [(now, steps[-1][1])]
+            [steps[0]] + [s for previous, s in itertools.pairwise(steps) if s[1] != previous[1]] + [(now, steps[-1][1])]
         )
         figure.add_trace(
             go.Scatter(
