@@ -14,7 +14,7 @@ Rules (DESIGN.md, "Evaluation", "Freshness", "Pre-registration"):
   (successes / trials; counts only), ``p50``/``p95``/``p99`` (nearest rank over values), ``min``, ``max``,
   ``count`` (samples).
 
-Evidence is summarised in mergeable ``Aggregate`` states so that per-day buckets kept in the database
+Evidence is summarised in mergeable ``Aggregate`` states so that per-hour buckets kept in the database
 give the same answer as the raw records — exactly for count/sum/mean/rate/min/max, and within the
 sketch's ±1 % relative error for percentiles (``evidence.sketch``). Raw evaluation keeps the values and
 computes percentiles exactly; the offline verifier uses it.
@@ -166,7 +166,7 @@ class Aggregate:
 
 @dataclass(frozen=True)
 class Part:
-    """A group of evidence sharing a key: one raw record, or one day's bucket."""
+    """A group of evidence sharing a key: one raw record, or one hour bucket."""
 
     key: Key
     newest: datetime  # the latest observed_to in the group
@@ -368,40 +368,46 @@ def evaluate(clause: ClauseSpec, observations: Iterable[Observation], now: datet
     return evaluate_parts(clause, parts, now, exact=True)
 
 
-# --- incremental evaluation over day buckets ------------------------------------------------------------
+# --- incremental evaluation over hour buckets -----------------------------------------------------------
+#
+# Buckets are hours: small enough that the raw records of the few hours cut by a boundary stay few at
+# any volume (a day's raw records would grow with the volume), large enough that a 30-day window is at
+# most 720 buckets per evidence key.
+
+BUCKET = timedelta(hours=1)
 
 
-def bucket_day(moment: datetime) -> Any:
-    """Evidence is bucketed by the UTC day of its observed_to."""
-    return moment.astimezone(UTC_TZ).date()
+def bucket_start(moment: datetime) -> datetime:
+    """The start of the UTC hour holding ``moment`` (the bucket of a record is that of its observed_to)."""
+    return moment.astimezone(UTC_TZ).replace(minute=0, second=0, microsecond=0)
 
 
-def edge_days(clause: ClauseSpec, now: datetime) -> set[Any]:
-    """Days cut by the window start or the freshness cut-off: evaluated from raw records, not buckets."""
+def edge_buckets(clause: ClauseSpec, now: datetime) -> set[datetime]:
+    """Buckets cut by the window start or the freshness cut-off: evaluated from raw records, not summaries."""
     window_start, fresh_cutoff = window(clause, now)
-    # ... and the day of `now` itself, so evaluating as of a past moment ignores what came later.
-    return {bucket_day(window_start), bucket_day(fresh_cutoff), bucket_day(now), bucket_day(now + FUTURE_SKEW)}
+    # ... and the bucket of `now` itself, so evaluating as of a past moment ignores what came later.
+    return {bucket_start(window_start), bucket_start(fresh_cutoff), bucket_start(now), bucket_start(now + FUTURE_SKEW)}
 
 
 def bucket_parts_and_edges(
     clause: ClauseSpec, buckets: Iterable[tuple[Any, Part]], edge_observations: Iterable[Observation], now: datetime
 ) -> list[Part]:
-    """Buckets for whole days plus raw records for the edge days: what ``evaluate_parts`` needs."""
-    edges = edge_days(clause, now)
+    """Buckets for whole hours plus raw records for the edge hours: what ``evaluate_parts`` needs."""
+    edges = edge_buckets(clause, now)
     parts = [part for day, part in buckets if day not in edges]
     parts.extend(
         Part(o.key, o.observed_to, o.observed_to, o.aggregate(exact=False), ids=(o.id,))
         for o in edge_observations
-        if o.metric == clause.metric and bucket_day(o.observed_to) in edges
+        if o.metric == clause.metric and bucket_start(o.observed_to) in edges
     )
     return parts
 
 
 def buckets_from_observations(observations: Iterable[Observation]) -> list[tuple[Any, Part]]:
-    """Group raw observations into day buckets (what ingest maintains in the database)."""
+    """Group raw observations into hour buckets (what ingest maintains in the database)."""
     grouped: dict[tuple[Any, str, Key], Part] = {}
     for obs in observations:
-        slot = (bucket_day(obs.observed_to), obs.metric, obs.key)
+        slot = (bucket_start(obs.observed_to), obs.metric, obs.key)
         aggregate = obs.aggregate(exact=False)
         existing = grouped.get(slot)
         if existing is None:

@@ -251,7 +251,7 @@ class IdempotencyKey(models.Model):
 
 
 class MetricBucket(models.Model):
-    """Mergeable summary of one day's evidence of one metric of one agent, per evidence key.
+    """Mergeable summary of one hour's evidence of one metric of one agent, per evidence key.
 
     Kept up to date in the same transaction as ingest, so evaluation reads O(days in the window) buckets
     instead of every record ever (``evidence.evaluation``).
@@ -259,7 +259,7 @@ class MetricBucket(models.Model):
 
     agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="+")
     metric = models.CharField(max_length=63)
-    day = models.DateField()
+    start = models.DateTimeField(help_text="Start of the UTC hour the records were observed in (observed_to).")
     kind = models.CharField(max_length=20)
     task = models.CharField(max_length=200, blank=True)
     task_version = models.CharField(max_length=50, blank=True)
@@ -278,7 +278,7 @@ class MetricBucket(models.Model):
                 fields=[
                     "agent",
                     "metric",
-                    "day",
+                    "start",
                     "kind",
                     "task",
                     "task_version",
@@ -290,10 +290,10 @@ class MetricBucket(models.Model):
                 name="metricbucket_unique_key",
             )
         ]
-        indexes = [models.Index(fields=["agent", "metric", "day"], name="metricbucket_lookup")]
+        indexes = [models.Index(fields=["agent", "metric", "start"], name="metricbucket_lookup")]
 
     def __str__(self) -> str:
-        return f"{self.agent_id} {self.metric} {self.day} ({self.records} records)"
+        return f"{self.agent_id} {self.metric} {self.start:%Y-%m-%d %H}h ({self.records} records)"
 
 
 class Verdict(models.Model):

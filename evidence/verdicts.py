@@ -1,9 +1,9 @@
-"""Writes of the interpret layer: day buckets kept at ingest, and verdicts from them.
+"""Writes of the interpret layer: hour buckets kept at ingest, and verdicts from them.
 
-``buckets_add`` runs inside the ingest transaction: it summarises the new records per (metric, day,
+``buckets_add`` runs inside the ingest transaction: it summarises the new records per (metric, hour,
 evidence key) into ``MetricBucket`` rows (insert-if-missing, then row-locked merge, so concurrent
 ingests cannot lose an update). ``agent_evaluate`` computes every clause of every pact in force from
-the buckets inside the window plus the raw records of the (at most two) days cut by the window and
+the buckets inside the window plus the raw records of the few hours cut by the window and
 freshness boundaries — O(new evidence + buckets in window), never O(all evidence) — and writes a verdict
 row only when a clause's status, measured value or sample count changed.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -20,14 +20,15 @@ from django.db.models import Q
 from django.utils import timezone
 
 from evidence.evaluation import (
+    BUCKET,
     Aggregate,
     ClauseSpec,
     Key,
     Observation,
     Part,
-    bucket_day,
     bucket_parts_and_edges,
-    edge_days,
+    bucket_start,
+    edge_buckets,
     evaluate_parts,
     window,
 )
@@ -37,13 +38,13 @@ from evidence.models import EvidenceRecord, MetricBucket, Verdict
 from evidence.validation import CleanRecord
 from pacts.models import Agent, Pact, PactVersion
 
-BUCKET_FIELDS = ("metric", "day", "kind", "task", "task_version", "dataset_hash", "scorer", "signed", "counts")
+BUCKET_FIELDS = ("metric", "start", "kind", "task", "task_version", "dataset_hash", "scorer", "signed", "counts")
 
 
 def _slot(record: CleanRecord, *, signed: bool = False) -> tuple[Any, ...]:
     return (
         record.metric,
-        bucket_day(record.observed_to),
+        bucket_start(record.observed_to),
         record.kind,
         record.task_name,
         record.task_version,
@@ -55,7 +56,7 @@ def _slot(record: CleanRecord, *, signed: bool = False) -> tuple[Any, ...]:
 
 
 def buckets_add(*, agent_id: int, records: Iterable[CleanRecord]) -> int:
-    """Fold new records into their day buckets (call inside the ingest transaction). Returns buckets touched."""
+    """Fold new records into their hour buckets (call inside the ingest transaction). Returns buckets touched."""
     groups: dict[tuple[Any, ...], tuple[Aggregate, datetime, datetime, int]] = {}
     for record in records:
         slot = _slot(record)
@@ -108,7 +109,7 @@ def _bucket_part(bucket: MetricBucket) -> tuple[Any, Part]:
     key = Key(
         bucket.kind, bucket.task, bucket.task_version, bucket.dataset_hash, bucket.scorer, bucket.signed, bucket.counts
     )
-    return bucket.day, Part(
+    return bucket.start, Part(
         key, bucket.newest, bucket.oldest, Aggregate.from_json(bucket.state), records=bucket.records
     )
 
@@ -130,21 +131,20 @@ def observation(record: EvidenceRecord) -> Observation:
     )
 
 
-def _day_range(day: Any) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time.min, tzinfo=UTC)
-    return start, start + timedelta(days=1)
+def _bucket_range(start: datetime) -> tuple[datetime, datetime]:
+    return start, start + BUCKET
 
 
 def clause_verdict(*, agent_id: int, spec: ClauseSpec, now: datetime) -> Computed:
-    """Evaluate one clause from buckets plus the raw records of the edge days."""
+    """Evaluate one clause from buckets plus the raw records of the edge hours."""
     window_start, _ = window(spec, now)
-    edges = edge_days(spec, now)
+    edges = edge_buckets(spec, now)
     buckets = MetricBucket.objects.filter(
-        agent_id=agent_id, metric=spec.metric, day__gte=bucket_day(window_start)
-    ).exclude(day__in=edges)
+        agent_id=agent_id, metric=spec.metric, start__gte=bucket_start(window_start)
+    ).exclude(start__in=edges)
     edge_filter = Q()
-    for day in edges:
-        start, end = _day_range(day)
+    for bucket in edges:
+        start, end = _bucket_range(bucket)
         edge_filter |= Q(observed_to__gte=start, observed_to__lt=end)
     edge_records = EvidenceRecord.objects.filter(edge_filter, agent_id=agent_id, metric=spec.metric).only(
         "id",
