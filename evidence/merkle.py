@@ -22,7 +22,7 @@ Storage model (what the server keeps, so proofs cost O(log n) reads):
 * :func:`inclusion_proof` and :func:`consistency_proof` follow RFC 9162 2.1.3.1 and
   2.1.4.1 and fetch every proof node with :func:`subtree_hash`. All nodes of a proof
   are perfect except at most one (the first right-hand sibling cut by the tree's
-  right border), so a proof costs at most ``2 * log2(n) + 1`` reads (``log2(n)``
+  right border), so a proof costs at most ``2 * ceil(log2(n)) + 1`` reads (``log2(n)``
   when ``n`` is a power of two).
 
 Verification (:func:`verify_inclusion`, :func:`verify_consistency`) follows RFC 9162

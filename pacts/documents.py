@@ -359,13 +359,19 @@ def semantic_errors(document: dict[str, Any]) -> Iterator[DocumentError]:
                 f"{at}.max_evidence_age_days",
                 f"Evidence may be at most as old as the window: expected ≤ {obligation['window_days']} (window_days); got {obligation['max_evidence_age_days']}.",
             )
-        previous = kinds_by_metric.get(obligation["metric"])
+        # A count of samples is the same for either kind: it neither sets nor contradicts the metric's kind.
+        if aggregation == "count" and "metric_kind" not in obligation:
+            continue_kind_check = False
+        else:
+            continue_kind_check = True
+        previous = kinds_by_metric.get(obligation["metric"]) if continue_kind_check else None
         if previous and previous[0] != kind:
             yield DocumentError(
                 f"{at}.metric",
                 f"Metric {obligation['metric']!r} is {previous[0]} in $.obligations[{previous[1]}] but {kind} here; one metric has one kind.",
             )
-        kinds_by_metric.setdefault(obligation["metric"], (kind, index))
+        if continue_kind_check:
+            kinds_by_metric.setdefault(obligation["metric"], (kind, index))
 
         for field in ("on_breach", "on_stale"):
             credit = 0.0

@@ -717,3 +717,12 @@ def test_hash_changes_when_any_leaf_changes(document: Doc, data: st.DataObject) 
     _walk(changed, path[:-1])[path[-1]] = new
     assert changed != document
     assert content_hash(changed) != content_hash(document)
+
+
+def test_a_count_clause_does_not_fix_the_metric_kind() -> None:
+    import copy
+
+    document = copy.deepcopy(REFUNDS_V1)
+    counting = dict(document["obligations"][0], id="volume", aggregation="count", comparator=">=", threshold=100)
+    document["obligations"].append(counting)
+    assert validate(document) == []
