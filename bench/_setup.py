@@ -63,6 +63,10 @@ def gunicorn(url: str, *, workers: int = 2) -> Iterator[int]:
         "SECURE_COOKIES": "0",
         "SECURE_HSTS_SECONDS": "0",
         "API_THROTTLE_RATE": "100000000/minute",
+        # As in production: evaluation is queued for workers, not run inside the request (nothing consumes
+        # this bench queue; it is dropped afterwards).
+        "CELERY_BROKER_URL": os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/13"),
+        "CELERY_QUEUE": "bench-discard",
         "LOG_LEVEL": "WARNING",
     }
     process = subprocess.Popen(
@@ -94,3 +98,9 @@ def gunicorn(url: str, *, workers: int = 2) -> Iterator[int]:
     finally:
         process.terminate()
         process.wait(timeout=20)
+        try:
+            import redis
+
+            redis.Redis.from_url(env["CELERY_BROKER_URL"]).delete("bench-discard")
+        except Exception:
+            pass

@@ -21,17 +21,72 @@ PACT = {
     "consequence_level": "medium",
     "review_every_days": 90,
     "obligations": [
-        {"id": "success", "title": "Succeeds", "metric": "task_success", "aggregation": "rate", "comparator": ">=", "threshold": 0.9,
-         "window_days": 30, "min_samples": 100, "max_evidence_age_days": 7, "severity": "major", "evidence_kinds": ["telemetry"]},
-        {"id": "latency", "title": "Is fast", "metric": "latency_ms", "aggregation": "p95", "comparator": "<=", "threshold": 1500,
-         "window_days": 30, "min_samples": 100, "max_evidence_age_days": 7, "severity": "minor", "evidence_kinds": ["telemetry"]},
-        {"id": "quality", "title": "Is accurate", "metric": "quality", "aggregation": "mean", "comparator": ">=", "threshold": 0.8,
-         "metric_kind": "numeric", "window_days": 30, "min_samples": 10, "max_evidence_age_days": 14, "severity": "major",
-         "evidence_kinds": ["telemetry"]},
-        {"id": "volume", "title": "Is used", "metric": "task_success", "aggregation": "count", "comparator": ">=", "threshold": 100,
-         "window_days": 14, "min_samples": 1, "max_evidence_age_days": 7, "severity": "minor", "evidence_kinds": ["telemetry"]},
-        {"id": "worst-latency", "title": "Never hangs", "metric": "latency_ms", "aggregation": "max", "comparator": "<=", "threshold": 30000,
-         "window_days": 7, "min_samples": 10, "max_evidence_age_days": 3, "severity": "critical", "evidence_kinds": ["telemetry"]},
+        {
+            "id": "success",
+            "title": "Succeeds",
+            "metric": "task_success",
+            "aggregation": "rate",
+            "comparator": ">=",
+            "threshold": 0.9,
+            "window_days": 30,
+            "min_samples": 100,
+            "max_evidence_age_days": 7,
+            "severity": "major",
+            "evidence_kinds": ["telemetry"],
+        },
+        {
+            "id": "latency",
+            "title": "Is fast",
+            "metric": "latency_ms",
+            "aggregation": "p95",
+            "comparator": "<=",
+            "threshold": 1500,
+            "window_days": 30,
+            "min_samples": 100,
+            "max_evidence_age_days": 7,
+            "severity": "minor",
+            "evidence_kinds": ["telemetry"],
+        },
+        {
+            "id": "quality",
+            "title": "Is accurate",
+            "metric": "quality",
+            "aggregation": "mean",
+            "comparator": ">=",
+            "threshold": 0.8,
+            "metric_kind": "numeric",
+            "window_days": 30,
+            "min_samples": 10,
+            "max_evidence_age_days": 14,
+            "severity": "major",
+            "evidence_kinds": ["telemetry"],
+        },
+        {
+            "id": "volume",
+            "title": "Is used",
+            "metric": "task_success",
+            "aggregation": "count",
+            "comparator": ">=",
+            "threshold": 100,
+            "window_days": 14,
+            "min_samples": 1,
+            "max_evidence_age_days": 7,
+            "severity": "minor",
+            "evidence_kinds": ["telemetry"],
+        },
+        {
+            "id": "worst-latency",
+            "title": "Never hangs",
+            "metric": "latency_ms",
+            "aggregation": "max",
+            "comparator": "<=",
+            "threshold": 30000,
+            "window_days": 7,
+            "min_samples": 10,
+            "max_evidence_age_days": 3,
+            "severity": "critical",
+            "evidence_kinds": ["telemetry"],
+        },
     ],
 }
 METRICS = ("task_success", "latency_ms", "quality")
@@ -44,8 +99,12 @@ def records(count: int, *, start: datetime, end: datetime, rng: random.Random) -
     for i in range(count):
         moment = start + step * i
         metric = METRICS[i % 3]
-        record = {"kind": "telemetry", "metric": metric,
-                  "observed_from": (moment - timedelta(minutes=5)).isoformat(), "observed_to": moment.isoformat()}
+        record = {
+            "kind": "telemetry",
+            "metric": metric,
+            "observed_from": (moment - timedelta(minutes=5)).isoformat(),
+            "observed_to": moment.isoformat(),
+        }
         if metric == "task_success":
             record.update(successes=rng.randint(45, 50), trials=50)
         elif metric == "latency_ms":
@@ -88,14 +147,13 @@ def main() -> None:
     url = database_url()
     recreate_database(url)
     django_on(url)
+    from celery import current_app
     from django.db import connection
 
     from accounts.services import member_create, organization_get_or_create
     from evidence.models import MetricBucket, Verdict
     from evidence.tasks import sweep_verdicts
     from pacts.services import agent_create, pact_create, pact_version_publish
-
-    from celery import current_app
 
     current_app.conf.task_always_eager = True
     rng = random.Random(7)
@@ -123,8 +181,12 @@ def main() -> None:
 
     small_time = timed_evaluation(small.pk, args.rounds, now)
     large_time = timed_evaluation(large.pk, args.rounds, now)
-    print(f"\nevaluate 5 clauses after 1,000 new records, {args.small:,} stored: {small_time * 1000:.1f} ms (median of {args.rounds}; {buckets['small-history']:,} buckets)")
-    print(f"evaluate 5 clauses after 1,000 new records, {args.large:,} stored: {large_time * 1000:.1f} ms (median of {args.rounds}; {buckets['large-history']:,} buckets)")
+    print(
+        f"\nevaluate 5 clauses after 1,000 new records, {args.small:,} stored: {small_time * 1000:.1f} ms (median of {args.rounds}; {buckets['small-history']:,} buckets)"
+    )
+    print(
+        f"evaluate 5 clauses after 1,000 new records, {args.large:,} stored: {large_time * 1000:.1f} ms (median of {args.rounds}; {buckets['large-history']:,} buckets)"
+    )
     print(f"ratio large / small: {large_time / small_time:.2f}  (goal ≤ 1.5)")
 
     print(f"\ncreating {args.agents:,} agents with a 5-clause pact and 48 hours of evidence each …", flush=True)
@@ -139,8 +201,10 @@ def main() -> None:
     again = sweep_verdicts()
     second = time.perf_counter() - began
     agents = args.agents + 2
-    print(f"sweep over {agents:,} agents x 5 clauses: {first:.1f} s writing {written:,} verdicts ({first / agents * 1000:.1f} ms per agent); "
-          f"again with nothing changed: {second:.1f} s ({again} written)")
+    print(
+        f"sweep over {agents:,} agents x 5 clauses: {first:.1f} s writing {written:,} verdicts ({first / agents * 1000:.1f} ms per agent); "
+        f"again with nothing changed: {second:.1f} s ({again} written)"
+    )
 
 
 if __name__ == "__main__":

@@ -151,7 +151,8 @@ class Aggregate:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Aggregate:
+    def from_json(cls, data: dict[str, Any], *, sketch: bool = True) -> Aggregate:
+        """``sketch=False`` skips the quantile sketch (only percentiles need it; it is the costly part)."""
         return cls(
             samples=data["samples"],
             value_samples=data["value_samples"],
@@ -160,7 +161,7 @@ class Aggregate:
             trials=data["trials"],
             minimum=data["min"],
             maximum=data["max"],
-            sketch=Sketch.from_json(data.get("sketch")),
+            sketch=Sketch.from_json(data.get("sketch")) if sketch else Sketch(),
         )
 
 
@@ -368,46 +369,66 @@ def evaluate(clause: ClauseSpec, observations: Iterable[Observation], now: datet
     return evaluate_parts(clause, parts, now, exact=True)
 
 
-# --- incremental evaluation over hour buckets -----------------------------------------------------------
+# --- incremental evaluation over day and hour buckets ------------------------------------------------------
 #
-# Buckets are hours: small enough that the raw records of the few hours cut by a boundary stay few at
-# any volume (a day's raw records would grow with the volume), large enough that a 30-day window is at
-# most 720 buckets per evidence key.
+# Ingest keeps two summaries of every record: its UTC day and its UTC hour. A window is evaluated from
+# the day buckets of whole days, the hour buckets of the days a boundary cuts, and the raw records of
+# the hours a boundary cuts (window start, freshness cut-off, now). So the cost is at most ~30 day
+# buckets + ~3 × 24 hour buckets per evidence key, plus the raw records of ~4 hours — whatever the
+# history holds.
 
-BUCKET = timedelta(hours=1)
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
 
 
-def bucket_start(moment: datetime) -> datetime:
-    """The start of the UTC hour holding ``moment`` (the bucket of a record is that of its observed_to)."""
+def hour_start(moment: datetime) -> datetime:
+    """The start of the UTC hour holding ``moment`` (a record belongs to the hour of its observed_to)."""
     return moment.astimezone(UTC_TZ).replace(minute=0, second=0, microsecond=0)
 
 
-def edge_buckets(clause: ClauseSpec, now: datetime) -> set[datetime]:
-    """Buckets cut by the window start or the freshness cut-off: evaluated from raw records, not summaries."""
+def day_start(moment: datetime) -> datetime:
+    return moment.astimezone(UTC_TZ).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def edge_hours(clause: ClauseSpec, now: datetime) -> set[datetime]:
+    """Hours cut by the window start or the freshness cut-off, and the hour of ``now`` (so evaluating as of a
+    past moment ignores what came later): these come from raw records, not summaries."""
     window_start, fresh_cutoff = window(clause, now)
-    # ... and the bucket of `now` itself, so evaluating as of a past moment ignores what came later.
-    return {bucket_start(window_start), bucket_start(fresh_cutoff), bucket_start(now), bucket_start(now + FUTURE_SKEW)}
+    return {hour_start(window_start), hour_start(fresh_cutoff), hour_start(now), hour_start(now + FUTURE_SKEW)}
 
 
-def bucket_parts_and_edges(
-    clause: ClauseSpec, buckets: Iterable[tuple[Any, Part]], edge_observations: Iterable[Observation], now: datetime
+def edge_days(clause: ClauseSpec, now: datetime) -> set[datetime]:
+    return {day_start(hour) for hour in edge_hours(clause, now)}
+
+
+def parts_for(
+    clause: ClauseSpec,
+    now: datetime,
+    *,
+    day_buckets: Iterable[tuple[datetime, Part]],
+    hour_buckets: Iterable[tuple[datetime, Part]],
+    edge_observations: Iterable[Observation],
 ) -> list[Part]:
-    """Buckets for whole hours plus raw records for the edge hours: what ``evaluate_parts`` needs."""
-    edges = edge_buckets(clause, now)
-    parts = [part for day, part in buckets if day not in edges]
+    """Whole days from day buckets, the rest of the cut days from hour buckets, the cut hours from raw records."""
+    hours, days = edge_hours(clause, now), edge_days(clause, now)
+    parts = [part for start, part in day_buckets if start not in days]
+    parts.extend(part for start, part in hour_buckets if day_start(start) in days and start not in hours)
     parts.extend(
         Part(o.key, o.observed_to, o.observed_to, o.aggregate(exact=False), ids=(o.id,))
         for o in edge_observations
-        if o.metric == clause.metric and bucket_start(o.observed_to) in edges
+        if o.metric == clause.metric and hour_start(o.observed_to) in hours
     )
     return parts
 
 
-def buckets_from_observations(observations: Iterable[Observation]) -> list[tuple[Any, Part]]:
-    """Group raw observations into hour buckets (what ingest maintains in the database)."""
-    grouped: dict[tuple[Any, str, Key], Part] = {}
+def buckets_from_observations(
+    observations: Iterable[Observation], span: timedelta = HOUR
+) -> list[tuple[datetime, Part]]:
+    """Group raw observations into hour (or day) buckets: what ingest maintains in the database."""
+    start_of = hour_start if span == HOUR else day_start
+    grouped: dict[tuple[datetime, str, Key], Part] = {}
     for obs in observations:
-        slot = (bucket_start(obs.observed_to), obs.metric, obs.key)
+        slot = (start_of(obs.observed_to), obs.metric, obs.key)
         aggregate = obs.aggregate(exact=False)
         existing = grouped.get(slot)
         if existing is None:
@@ -421,4 +442,4 @@ def buckets_from_observations(observations: Iterable[Observation]) -> list[tuple
                 existing.aggregate,
                 records=existing.records + 1,
             )
-    return [(day, part) for (day, _metric, _key), part in grouped.items()]
+    return [(start, part) for (start, _metric, _key), part in grouped.items()]

@@ -251,13 +251,18 @@ class IdempotencyKey(models.Model):
 
 
 class MetricBucket(models.Model):
-    """Mergeable summary of one hour's evidence of one metric of one agent, per evidence key.
+    """Mergeable summary of one hour's (or day's) evidence of one metric of one agent, per evidence key.
 
     Kept up to date in the same transaction as ingest, so evaluation reads O(days in the window) buckets
     instead of every record ever (``evidence.evaluation``).
     """
 
+    class Span(models.TextChoices):
+        HOUR = "hour", "Hour"
+        DAY = "day", "Day"
+
     agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="+")
+    span = models.CharField(max_length=4, choices=Span.choices)
     metric = models.CharField(max_length=63)
     start = models.DateTimeField(help_text="Start of the UTC hour the records were observed in (observed_to).")
     kind = models.CharField(max_length=20)
@@ -278,6 +283,7 @@ class MetricBucket(models.Model):
                 fields=[
                     "agent",
                     "metric",
+                    "span",
                     "start",
                     "kind",
                     "task",
@@ -290,7 +296,7 @@ class MetricBucket(models.Model):
                 name="metricbucket_unique_key",
             )
         ]
-        indexes = [models.Index(fields=["agent", "metric", "start"], name="metricbucket_lookup")]
+        indexes = [models.Index(fields=["agent", "metric", "span", "start"], name="metricbucket_lookup")]
 
     def __str__(self) -> str:
         return f"{self.agent_id} {self.metric} {self.start:%Y-%m-%d %H}h ({self.records} records)"

@@ -15,21 +15,26 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+import orjson
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from evidence.evaluation import (
-    BUCKET,
+    DAY,
+    HOUR,
+    QUANTILES,
     Aggregate,
     ClauseSpec,
     Key,
     Observation,
     Part,
-    bucket_parts_and_edges,
-    bucket_start,
-    edge_buckets,
+    day_start,
+    edge_days,
+    edge_hours,
     evaluate_parts,
+    hour_start,
+    parts_for,
     window,
 )
 from evidence.evaluation import Verdict as Computed
@@ -38,36 +43,54 @@ from evidence.models import EvidenceRecord, MetricBucket, Verdict
 from evidence.validation import CleanRecord
 from pacts.models import Agent, Pact, PactVersion
 
-BUCKET_FIELDS = ("metric", "start", "kind", "task", "task_version", "dataset_hash", "scorer", "signed", "counts")
-
-
-def _slot(record: CleanRecord, *, signed: bool = False) -> tuple[Any, ...]:
-    return (
-        record.metric,
-        bucket_start(record.observed_to),
-        record.kind,
-        record.task_name,
-        record.task_version,
-        record.dataset_hash,
-        record.scorer,
-        signed,
-        record.trials is not None,
-    )
+BUCKET_FIELDS = (
+    "span",
+    "metric",
+    "start",
+    "kind",
+    "task",
+    "task_version",
+    "dataset_hash",
+    "scorer",
+    "signed",
+    "counts",
+)
 
 
 def buckets_add(*, agent_id: int, records: Iterable[CleanRecord]) -> int:
-    """Fold new records into their hour buckets (call inside the ingest transaction). Returns buckets touched."""
-    groups: dict[tuple[Any, ...], tuple[Aggregate, datetime, datetime, int]] = {}
+    """Fold new records into their hour and day buckets (call inside the ingest transaction). Returns buckets touched."""
+    hours: dict[tuple[Any, ...], list[Any]] = {}
     for record in records:
-        slot = _slot(record)
-        aggregate = Aggregate()
-        aggregate.add(value=record.value, values=record.values, successes=record.successes, trials=record.trials)
-        if slot in groups:
-            existing, newest, oldest, count = groups[slot]
-            existing.merge(aggregate)
-            groups[slot] = (existing, max(newest, record.observed_to), min(oldest, record.observed_to), count + 1)
-        else:
-            groups[slot] = (aggregate, record.observed_to, record.observed_to, 1)
+        slot = (
+            "hour",
+            record.metric,
+            hour_start(record.observed_to),
+            record.kind,
+            record.task_name,
+            record.task_version,
+            record.dataset_hash,
+            record.scorer,
+            False,
+            record.trials is not None,
+        )
+        group = hours.get(slot)
+        if group is None:
+            group = hours[slot] = [Aggregate(), record.observed_to, record.observed_to, 0]
+        group[0].add(value=record.value, values=record.values, successes=record.successes, trials=record.trials)
+        group[1] = max(group[1], record.observed_to)
+        group[2] = min(group[2], record.observed_to)
+        group[3] += 1
+    groups: dict[tuple[Any, ...], tuple[Aggregate, datetime, datetime, int]] = {}
+    days: dict[tuple[Any, ...], list[Any]] = {}
+    for slot, (aggregate, newest, oldest, count) in hours.items():
+        groups[slot] = (aggregate, newest, oldest, count)
+        day_slot = ("day", slot[1], day_start(slot[2]), *slot[3:])
+        day = days.get(day_slot)
+        if day is None:
+            day = days[day_slot] = [Aggregate(), newest, oldest, 0]
+        day[0].merge(aggregate)
+        day[1], day[2], day[3] = max(day[1], newest), min(day[2], oldest), day[3] + count
+    groups.update({slot: (g[0], g[1], g[2], g[3]) for slot, g in days.items()})
     if not groups:
         return 0
     MetricBucket.objects.bulk_create(
@@ -84,10 +107,10 @@ def buckets_add(*, agent_id: int, records: Iterable[CleanRecord]) -> int:
         ],
         ignore_conflicts=True,
     )
-    condition = Q()
-    for slot in groups:
-        condition |= Q(**dict(zip(BUCKET_FIELDS, slot, strict=True)))
-    locked = MetricBucket.objects.select_for_update().filter(condition, agent_id=agent_id)
+    # A coarse indexed filter, then the exact slots in Python (a long OR of slots is slow to plan).
+    locked = MetricBucket.objects.select_for_update().filter(
+        agent_id=agent_id, metric__in={slot[1] for slot in groups}, start__in={slot[2] for slot in groups}
+    )
     changed = []
     for bucket in locked:
         slot = tuple(getattr(bucket, name) for name in BUCKET_FIELDS)
@@ -101,17 +124,23 @@ def buckets_add(*, agent_id: int, records: Iterable[CleanRecord]) -> int:
         bucket.oldest = oldest if bucket.records == 0 else min(bucket.oldest, oldest)
         bucket.records += count
         changed.append(bucket)
-    MetricBucket.objects.bulk_update(changed, ["state", "newest", "oldest", "records"])
+    # One prepared UPDATE run many times (psycopg pipelines it): Django's bulk_update builds a CASE per
+    # column and row, which costs more than the evaluation it serves once a batch touches many buckets.
+    table = MetricBucket._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET state = %s, newest = %s, oldest = %s, records = %s WHERE id = %s",  # noqa: S608 - model table
+            [(orjson.dumps(b.state).decode(), b.newest, b.oldest, b.records, b.pk) for b in changed],
+        )
     return len(changed)
 
 
-def _bucket_part(bucket: MetricBucket) -> tuple[Any, Part]:
+def _bucket_part(bucket: MetricBucket, *, sketch: bool) -> tuple[Any, Part]:
     key = Key(
         bucket.kind, bucket.task, bucket.task_version, bucket.dataset_hash, bucket.scorer, bucket.signed, bucket.counts
     )
-    return bucket.start, Part(
-        key, bucket.newest, bucket.oldest, Aggregate.from_json(bucket.state), records=bucket.records
-    )
+    aggregate = Aggregate.from_json(bucket.state, sketch=sketch)
+    return bucket.start, Part(key, bucket.newest, bucket.oldest, aggregate, records=bucket.records)
 
 
 def observation(record: EvidenceRecord) -> Observation:
@@ -131,21 +160,35 @@ def observation(record: EvidenceRecord) -> Observation:
     )
 
 
-def _bucket_range(start: datetime) -> tuple[datetime, datetime]:
-    return start, start + BUCKET
-
-
 def clause_verdict(*, agent_id: int, spec: ClauseSpec, now: datetime) -> Computed:
-    """Evaluate one clause from buckets plus the raw records of the edge hours."""
+    """Evaluate one clause: day buckets for whole days, hour buckets for cut days, raw records for cut hours."""
     window_start, _ = window(spec, now)
-    edges = edge_buckets(spec, now)
-    buckets = MetricBucket.objects.filter(
-        agent_id=agent_id, metric=spec.metric, start__gte=bucket_start(window_start)
-    ).exclude(start__in=edges)
+    hours, days = edge_hours(spec, now), edge_days(spec, now)
+    sketch = spec.aggregation in QUANTILES  # only percentiles need the sketches: skip parsing them otherwise
+    fields = (
+        "span",
+        "start",
+        "kind",
+        "task",
+        "task_version",
+        "dataset_hash",
+        "scorer",
+        "signed",
+        "counts",
+        "records",
+        "newest",
+        "oldest",
+        "state",
+    )
+    buckets = MetricBucket.objects.filter(agent_id=agent_id, metric=spec.metric).only(*fields)
+    day_buckets = buckets.filter(span=MetricBucket.Span.DAY, start__gte=day_start(window_start)).exclude(start__in=days)
+    hour_filter = Q()
+    for day in days:
+        hour_filter |= Q(start__gte=day, start__lt=day + DAY)
+    hour_buckets = buckets.filter(hour_filter, span=MetricBucket.Span.HOUR).exclude(start__in=hours)
     edge_filter = Q()
-    for bucket in edges:
-        start, end = _bucket_range(bucket)
-        edge_filter |= Q(observed_to__gte=start, observed_to__lt=end)
+    for hour in hours:
+        edge_filter |= Q(observed_to__gte=hour, observed_to__lt=hour + HOUR)
     edge_records = EvidenceRecord.objects.filter(edge_filter, agent_id=agent_id, metric=spec.metric).only(
         "id",
         "kind",
@@ -160,8 +203,12 @@ def clause_verdict(*, agent_id: int, spec: ClauseSpec, now: datetime) -> Compute
         "dataset_hash",
         "scorer",
     )
-    parts = bucket_parts_and_edges(
-        spec, [_bucket_part(b) for b in buckets], [observation(r) for r in edge_records], now
+    parts = parts_for(
+        spec,
+        now,
+        day_buckets=[_bucket_part(b, sketch=sketch) for b in day_buckets],
+        hour_buckets=[_bucket_part(b, sketch=sketch) for b in hour_buckets],
+        edge_observations=[observation(r) for r in edge_records],
     )
     return evaluate_parts(spec, parts, now, exact=False)
 

@@ -360,17 +360,14 @@ def semantic_errors(document: dict[str, Any]) -> Iterator[DocumentError]:
                 f"Evidence may be at most as old as the window: expected ≤ {obligation['window_days']} (window_days); got {obligation['max_evidence_age_days']}.",
             )
         # A count of samples is the same for either kind: it neither sets nor contradicts the metric's kind.
-        if aggregation == "count" and "metric_kind" not in obligation:
-            continue_kind_check = False
-        else:
-            continue_kind_check = True
-        previous = kinds_by_metric.get(obligation["metric"]) if continue_kind_check else None
+        fixes_kind = aggregation != "count" or "metric_kind" in obligation
+        previous = kinds_by_metric.get(obligation["metric"]) if fixes_kind else None
         if previous and previous[0] != kind:
             yield DocumentError(
                 f"{at}.metric",
                 f"Metric {obligation['metric']!r} is {previous[0]} in $.obligations[{previous[1]}] but {kind} here; one metric has one kind.",
             )
-        if continue_kind_check:
+        if fixes_kind:
             kinds_by_metric.setdefault(obligation["metric"], (kind, index))
 
         for field in ("on_breach", "on_stale"):

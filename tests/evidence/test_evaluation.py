@@ -13,16 +13,17 @@ from hypothesis import strategies as st
 
 from evidence.evaluation import (
     BREACHED,
+    DAY,
     INSUFFICIENT,
     MET,
     STALE,
     ClauseSpec,
     Observation,
-    bucket_parts_and_edges,
     buckets_from_observations,
     evaluate,
     evaluate_parts,
     measure,
+    parts_for,
 )
 from evidence.sketch import ALPHA
 
@@ -249,9 +250,14 @@ def test_incremental_equals_from_scratch(raw, aggregation, window_days, age_days
         for i, (age, kind, shape) in enumerate(raw)
     ]
     scratch = evaluate(c, records, now)
-    incremental = evaluate_parts(
-        c, bucket_parts_and_edges(c, buckets_from_observations(records), records, now), now, exact=False
+    parts = parts_for(
+        c,
+        now,
+        day_buckets=buckets_from_observations(records, DAY),
+        hour_buckets=buckets_from_observations(records),
+        edge_observations=records,
     )
+    incremental = evaluate_parts(c, parts, now, exact=False)
     assert incremental.status == scratch.status or (
         aggregation in ("p50", "p95", "p99")
         and scratch.measured is not None

@@ -145,7 +145,8 @@ def test_database_path_equals_from_scratch(published_pact, agent, vendor, wire) 
 def test_buckets_add_up_across_batches(agent, vendor, wire) -> None:
     services.evidence_submit(agent=agent, items=[wire(), wire()], user=vendor)
     services.evidence_submit(agent=agent, items=[wire()], user=vendor)
-    bucket = MetricBucket.objects.get(agent=agent, metric="task_success")
+    bucket = MetricBucket.objects.get(agent=agent, metric="task_success", span="hour")
+    assert MetricBucket.objects.get(agent=agent, metric="task_success", span="day").records == 3
     assert bucket.records == 3
     assert bucket.state["successes"] == 3 * 57 and bucket.state["trials"] == 180
 
