@@ -443,3 +443,57 @@ def buckets_from_observations(
                 records=existing.records + 1,
             )
     return [(start, part) for (start, _metric, _key), part in grouped.items()]
+
+
+# --- from portable data (bundles): canonical records and pact documents, standard library only ------------------
+
+
+def parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def observation_from_canonical(record_id: Any, record: dict[str, Any]) -> Observation:
+    """An observation from a record's canonical JSON (what the log commits to)."""
+    measurement = record.get("measurement") or {}
+    values = record.get("values")
+    return Observation(
+        id=record_id,
+        kind=record["kind"],
+        metric=record["metric"],
+        observed_to=parse_time(record["observed_to"]),
+        value=float(record["value"]) if "value" in record else None,
+        values=tuple(float(v) for v in values) if values is not None else None,
+        successes=record.get("successes"),
+        trials=record.get("trials"),
+        task=measurement.get("task", ""),
+        task_version=str(measurement.get("task_version", "")),
+        dataset_hash=measurement.get("dataset_hash", ""),
+        scorer=measurement.get("scorer", ""),
+        signed=bool(record.get("signed", False)),
+    )
+
+
+def clause_specs(document: dict[str, Any]) -> list[ClauseSpec]:
+    """The clauses of a pact/v1 document, as the evaluator needs them (no schema validation here)."""
+    specs = []
+    for obligation in document.get("obligations", []):
+        prereg = obligation.get("preregistration") or {}
+        specs.append(
+            ClauseSpec(
+                clause_id=obligation["id"],
+                metric=obligation["metric"],
+                aggregation=obligation["aggregation"],
+                comparator=obligation["comparator"],
+                threshold=float(obligation["threshold"]),
+                window_days=obligation["window_days"],
+                min_samples=obligation["min_samples"],
+                max_evidence_age_days=obligation["max_evidence_age_days"],
+                evidence_kinds=tuple(obligation["evidence_kinds"]),
+                requires_signed_evidence=bool(obligation.get("requires_signed_evidence", False)),
+                prereg_task=prereg.get("task", ""),
+                prereg_task_version=str(prereg.get("task_version", "")),
+                prereg_dataset_hash=prereg.get("dataset_hash", "").removeprefix("sha256:"),
+                prereg_scorer=prereg.get("scorer", ""),
+            )
+        )
+    return specs

@@ -357,3 +357,73 @@ class Verdict(models.Model):
     @property
     def shown_status(self) -> str:
         return "disputed" if self.disputed else self.status
+
+
+class LogState(models.Model):
+    """The one row holding the log's size; appends lock it, so leaf indexes are dense and unique."""
+
+    size = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"log of {self.size} leaves"
+
+
+class LogLeaf(models.Model):
+    """A leaf of the transparency log: the exact canonical bytes it commits to, and their leaf hash."""
+
+    index = models.BigIntegerField(primary_key=True)
+    record = models.OneToOneField(EvidenceRecord, on_delete=models.PROTECT, null=True, blank=True, related_name="leaf")
+    data = models.TextField(help_text="The canonical (RFC 8785) JSON the leaf hash is taken over.")
+    leaf_hash = models.BinaryField(max_length=32)
+    appended_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"leaf {self.index}"
+
+
+class LogNode(models.Model):
+    """The hash of a complete (perfect) subtree: level k, index i covers leaves [i·2^k, (i+1)·2^k).
+
+    Written once when the subtree completes; any proof needs O(log n) of them.
+    """
+
+    level = models.PositiveSmallIntegerField()
+    index = models.BigIntegerField()
+    hash = models.BinaryField(max_length=32)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["level", "index"], name="lognode_unique_position")]
+
+    def __str__(self) -> str:
+        return f"node {self.level}/{self.index}"
+
+
+class LogKey(models.Model):
+    """A public key the log has signed checkpoints with (kept after rotation so old checkpoints verify)."""
+
+    name = models.CharField(max_length=200)
+    key_id = models.CharField(max_length=8, help_text="Hex of the signed-note key id.")
+    public_pem = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["name", "key_id"], name="logkey_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.name}+{self.key_id}"
+
+
+class LogCheckpoint(models.Model):
+    """A signed checkpoint (C2SP tlog-checkpoint): origin, size, root hash, signature."""
+
+    size = models.BigIntegerField(unique=True)
+    root_hash = models.BinaryField(max_length=32)
+    note = models.TextField()
+    key = models.ForeignKey(LogKey, on_delete=models.PROTECT, related_name="checkpoints")
+    signed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-size"]
+
+    def __str__(self) -> str:
+        return f"checkpoint at size {self.size}"

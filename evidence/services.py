@@ -23,6 +23,7 @@ from evidence import canonical
 from evidence.attachments import AttachmentTooLarge, CheckedAttachment, check_attachment
 from evidence.errors import AttachmentTooLargeError, BatchTooLarge, EvidenceInvalid, ImportInvalid, TokenScopeForbids
 from evidence.importers import ImportError_, ImportOptions, importers
+from evidence.log import log_append
 from evidence.models import AccessGrant, Attachment, EvidenceImport, EvidenceRecord, TokenAgentScope
 from evidence.tasks import evaluate_agent
 from evidence.validation import CleanRecord, validate_record
@@ -213,6 +214,7 @@ def evidence_submit(
     json_column = _json_for(connection.vendor)
     rows: list[tuple[Any, ...]] = []
     hashes: list[str] = []
+    leaves: list[bytes] = []
     for item in prepared:
         clean = item.clean
         attachment = _store_attachment(item.attachment) if item.attachment else None
@@ -237,8 +239,10 @@ def evidence_submit(
             if attachment
             else None,
         )
-        record_hash = canonical.record_hash(canon)
+        data = canonical.canonical_bytes(canon)
+        record_hash = hashlib.sha256(data).hexdigest()
         hashes.append(record_hash)
+        leaves.append(data)
         rows.append(
             (
                 agent.pk,
@@ -270,6 +274,7 @@ def evidence_submit(
         )
     ids = _insert(rows)
     buckets_add(agent_id=agent.pk, records=[item.clean for item in prepared])
+    log_append(entries=list(zip(ids, leaves, strict=True)))  # last: it holds the log lock until commit
     evaluate_agent.delay_on_commit(agent.pk)  # a breach shows within one task run of the evidence causing it
     return [StoredRecord(record_id, record_hash) for record_id, record_hash in zip(ids, hashes, strict=True)]
 

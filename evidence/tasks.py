@@ -23,6 +23,14 @@ def sweep_verdicts() -> int:
     return sum(len(agent_evaluate(agent_id=agent_id)) for agent_id in agents_to_sweep())
 
 
+@shared_task(name="evidence.sign_checkpoint")
+def sign_checkpoint() -> int:
+    """Periodic (and on demand): sign a checkpoint of the log as it stands; returns its size."""
+    from evidence.log import checkpoint_sign
+
+    return checkpoint_sign().size
+
+
 @shared_task(name="evidence.purge_idempotency_keys")
 def purge_idempotency_keys() -> int:
     """Delete Idempotency-Keys older than their retention (at least 24 hours)."""

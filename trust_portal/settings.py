@@ -216,6 +216,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "purge-idempotency-keys": {"task": "evidence.purge_idempotency_keys", "schedule": 3600.0},
     # Staleness comes with the passage of time, not only with new data.
+    "sign-checkpoint": {
+        "task": "evidence.sign_checkpoint",
+        "schedule": env.int("CHECKPOINT_SECONDS", default=300, minimum=10),
+    },
     "sweep-verdicts": {
         "task": "evidence.sweep_verdicts",
         "schedule": env.int("VERDICT_SWEEP_SECONDS", default=900, minimum=10),
@@ -231,6 +235,11 @@ IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=48, min
 # Request bodies: a full batch with base64 attachments fits; beyond this Django refuses (413).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=16 * 1024 * 1024, minimum=1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- Transparency log -----------------------------------------------------------------
+LOG_ORIGIN = env.str("LOG_ORIGIN", default="trust-portal.local/log")
+LOG_SIGNING_KEY = env.str("LOG_SIGNING_KEY", default="")  # an Ed25519 private key, PEM
+LOG_SIGNING_KEY_FILE = Path(env.str("LOG_SIGNING_KEY_FILE", default=str(BASE_DIR / "log-key.pem")))
 
 # --- Email ----------------------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

@@ -1,0 +1,114 @@
+"""Portable evidence bundles: everything behind an agent's verdicts, verifiable offline (``evidence.verify``).
+
+Format ``trust-portal-bundle/v1`` (JSON)::
+
+    format, generated_at, as_of            the moment the verdicts are computed at
+    agent {slug, name, vendor}
+    scope                                  whose view it is (restricted records only for those who may see them)
+    log {origin, key_name, key_id, checkpoint}   a signed checkpoint covering every record below
+    pacts [{pact, title, version, content_hash, document (RFC 8785 text), verdicts [{clause_id, status,
+           measured, samples, used [record ids]}]}]
+    records [{id, leaf_index, data (the canonical JSON the leaf commits to), inclusion_proof [base64]}]
+    signatures []                          vendor signatures over records (reserved; same positions as records)
+
+The verdicts are computed from exactly the bundled records with the evaluator the verifier runs
+(exact percentiles), so anyone can recompute them.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from evidence import log as tlog
+from evidence import merkle
+from evidence.canonical import iso
+from evidence.evaluation import ClauseSpec, evaluate, observation_from_canonical, window
+from evidence.models import LogLeaf
+from evidence.selectors import can_see_restricted, evidence_list
+from evidence.verify import FORMAT
+from pacts.documents import canonical_bytes
+from pacts.models import Agent
+from pacts.selectors import agent_pacts, pact_current_version
+
+
+def bundle_build(*, user: Any, agent: Agent, now: datetime | None = None) -> dict[str, Any]:
+    now = now or timezone.now()
+    pacts = []
+    record_ids: set[int] = set()
+    specs_by_pact = []
+    for pact in agent_pacts(user=user, agent=agent):
+        version = pact_current_version(pact=pact)
+        if version is None:
+            continue
+        specs = [ClauseSpec.from_row(c.as_row()) for c in version.clauses.all()]
+        for spec in specs:
+            window_start, _ = window(spec, now)
+            record_ids.update(
+                evidence_list(user=user, agent=agent, metric=spec.metric, observed_after=window_start).values_list(
+                    "pk", flat=True
+                )
+            )
+        specs_by_pact.append((pact, version, specs))
+
+    leaves = list(
+        LogLeaf.objects.filter(record_id__in=record_ids).order_by("index").values_list("index", "record_id", "data")
+    )
+    checkpoint = tlog.checkpoint_covering(leaves[-1][0]) if leaves else tlog.checkpoint_sign()
+    reader = tlog.DbReader(checkpoint.size)
+
+    records = [
+        {
+            "id": record_id,
+            "leaf_index": index,
+            "data": data,
+            "inclusion_proof": [tlog.b64(p) for p in merkle.inclusion_proof(reader, index, checkpoint.size)],
+        }
+        for index, record_id, data in leaves
+    ]
+    observations = [observation_from_canonical(record_id, json.loads(data)) for _, record_id, data in leaves]
+    for pact, version, specs in specs_by_pact:
+        verdicts = []
+        for spec in specs:
+            verdict = evaluate(spec, observations, now)
+            verdicts.append(
+                {
+                    "clause_id": spec.clause_id,
+                    "status": verdict.status,
+                    "measured": verdict.measured,
+                    "samples": verdict.samples,
+                    "used": sorted(verdict.used),
+                }
+            )
+        pacts.append(
+            {
+                "pact": pact.pk,
+                "title": pact.title,
+                "version": version.number,
+                "content_hash": version.content_hash,
+                "document": canonical_bytes(version.document).decode(),
+                "verdicts": verdicts,
+            }
+        )
+    key = tlog.signing_key()
+    return {
+        "format": FORMAT,
+        "generated_at": iso(timezone.now()),
+        "as_of": iso(now),
+        "agent": {"slug": agent.slug, "name": agent.name, "vendor": agent.organization.slug},
+        "scope": "all records, restricted included"
+        if can_see_restricted(user=user, agent=agent)
+        else "public records only",
+        "log": {
+            "origin": key.name,
+            "key_name": checkpoint.key.name,
+            "key_id": checkpoint.key.key_id,
+            "checkpoint": checkpoint.note,
+        },
+        "pacts": pacts,
+        "records": records,
+        "signatures": [],
+    }

@@ -1,0 +1,139 @@
+"""Verify a Trust Portal evidence bundle offline: ``python -m evidence.verify BUNDLE --key LOG_KEY.pem``.
+
+Needs only the Python standard library and ``cryptography``: no database, no server, no network. It checks
+the log's signed checkpoint against the key you trust, every record's leaf hash and inclusion proof
+against that checkpoint, every pact document against its content hash, and recomputes every verdict
+from the records with the portal's own evaluator. Exit 0 when everything checks; otherwise exit 1 with a
+message naming the first thing that broke.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import binascii
+import hashlib
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+from evidence import checkpoint as notes
+from evidence import merkle
+from evidence.evaluation import clause_specs, evaluate, observation_from_canonical, parse_time
+
+FORMAT = "trust-portal-bundle/v1"
+
+
+class BundleInvalid(Exception):
+    """What broke, in words an auditor can act on."""
+
+
+def _b64(value: str, what: str) -> bytes:
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError, TypeError):
+        raise BundleInvalid(f"{what} is not valid base64") from None
+
+
+def verify_bundle(bundle: dict[str, Any], public_key_pem: bytes) -> dict[str, Any]:
+    """Check everything; return a summary. Raises BundleInvalid naming the first failure."""
+    if not isinstance(bundle, dict) or bundle.get("format") != FORMAT:
+        raise BundleInvalid(f"not a {FORMAT} bundle")
+    log = bundle.get("log") or {}
+    try:
+        key = notes.public_key_from_pem(public_key_pem)
+        cp = notes.verify_checkpoint(log.get("checkpoint", ""), log.get("key_name", ""), key)
+    except notes.CheckpointError as error:
+        raise BundleInvalid(f"checkpoint: {error}") from None
+    except ValueError as error:
+        raise BundleInvalid(f"key: {error}") from None
+
+    agent = (bundle.get("agent") or {}).get("slug")
+    records = bundle.get("records") or []
+    observations = []
+    previous_index = -1
+    for position, item in enumerate(records):
+        label = f"record #{item.get('id')} (position {position}, leaf {item.get('leaf_index')})"
+        index = item.get("leaf_index")
+        if not isinstance(index, int) or index <= previous_index:
+            raise BundleInvalid(f"{label}: records are not in strictly increasing leaf order (reordered or duplicated)")
+        previous_index = index
+        data = item.get("data")
+        if not isinstance(data, str):
+            raise BundleInvalid(f"{label}: no canonical data")
+        proof = [_b64(p, f"{label}: proof element") for p in item.get("inclusion_proof", [])]
+        if not merkle.verify_inclusion(merkle.leaf_hash(data.encode()), index, cp.size, proof, cp.root):
+            raise BundleInvalid(
+                f"{label}: inclusion proof does not verify against the checkpoint of size {cp.size} "
+                "(the record was altered, or is not in this log)"
+            )
+        try:
+            record = json.loads(data)
+        except ValueError:
+            raise BundleInvalid(f"{label}: data is not JSON") from None
+        if record.get("agent") != agent:
+            raise BundleInvalid(f"{label}: belongs to agent {record.get('agent')!r}, not {agent!r}")
+        observations.append(observation_from_canonical(item.get("id"), record))
+
+    as_of = parse_time(bundle["as_of"])
+    checked = 0
+    for pact in bundle.get("pacts") or []:
+        label = f"pact {pact.get('pact')} v{pact.get('version')}"
+        document_text = pact.get("document", "")
+        if hashlib.sha256(document_text.encode()).hexdigest() != pact.get("content_hash"):
+            raise BundleInvalid(f"{label}: the document does not match its content hash")
+        claimed = {v["clause_id"]: v for v in pact.get("verdicts", [])}
+        for spec in clause_specs(json.loads(document_text)):
+            verdict = evaluate(spec, observations, as_of)
+            given = claimed.get(spec.clause_id)
+            if given is None:
+                raise BundleInvalid(f"{label}: no verdict for clause {spec.clause_id}")
+            same = (
+                given.get("status") == verdict.status
+                and given.get("samples") == verdict.samples
+                and _close(given.get("measured"), verdict.measured)
+                and sorted(given.get("used", [])) == sorted(verdict.used)
+            )
+            if not same:
+                raise BundleInvalid(
+                    f"{label}: verdict for clause {spec.clause_id} does not match the records: the bundle says "
+                    f"{given.get('status')} ({given.get('measured')}, {given.get('samples')} samples, {len(given.get('used', []))} records), "
+                    f"the records give {verdict.status} ({verdict.measured}, {verdict.samples} samples, {len(verdict.used)} records)"
+                )
+            checked += 1
+    return {"checkpoint_size": cp.size, "origin": cp.origin, "records": len(records), "verdicts": checked}
+
+
+def _close(a: Any, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return math.isclose(float(a), b, rel_tol=1e-9, abs_tol=1e-12)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m evidence.verify", description=__doc__.split("\n\n")[0])
+    parser.add_argument("bundle", type=Path)
+    parser.add_argument(
+        "--key", type=Path, required=True, help="the log's public key (PEM), e.g. from /api/v1/log/key.pem"
+    )
+    args = parser.parse_args(argv)
+    try:
+        bundle = json.loads(args.bundle.read_text())
+        summary = verify_bundle(bundle, args.key.read_bytes())
+    except (OSError, ValueError) as error:
+        print(f"FAILED: cannot read input: {error}", file=sys.stderr)
+        return 1
+    except BundleInvalid as error:
+        print(f"FAILED: {error}", file=sys.stderr)
+        return 1
+    print(
+        f"OK: checkpoint of {summary['origin']} at size {summary['checkpoint_size']}; "
+        f"{summary['records']} records included and proven; {summary['verdicts']} verdicts recomputed and equal."
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
