@@ -10,6 +10,7 @@ class EvidenceConfig(AppConfig):
         from accounts.roles import Role
 
         register("Evidence", "evidence:my_evidence", frozenset({Role.VENDOR}), position=2)
+        register("Log", "evidence:log", frozenset(Role))
 
         from evidence.tasks import evaluate_agent
         from pacts import hooks

@@ -427,3 +427,9 @@ class LogCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"checkpoint at size {self.size}"
+
+    @property
+    def root_hash_b64(self) -> str:
+        import base64
+
+        return base64.b64encode(bytes(self.root_hash)).decode()

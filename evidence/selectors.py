@@ -65,7 +65,9 @@ def evidence_list(
 
 def evidence_get(*, user: Any, record_id: int) -> EvidenceRecord:
     record = (
-        EvidenceRecord.objects.select_related("agent__organization", "attachment", "evidence_import", "corrects")
+        EvidenceRecord.objects.select_related(
+            "agent__organization", "attachment", "evidence_import", "corrects", "leaf"
+        )
         .filter(pk=record_id)
         .first()
     )

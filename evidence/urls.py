@@ -13,4 +13,6 @@ urlpatterns = [
     path("evidence/<int:record_id>/", views.record_detail, name="record"),
     path("evidence/<int:record_id>/attachment/", views.record_attachment, name="attachment"),
     path("agents/<slug:slug>/clauses/<int:pact_id>/<str:clause_id>/", views.clause_why, name="clause"),
+    path("log/", views.log_page, name="log"),
+    path("evidence/<int:record_id>/proof/", views.record_proof, name="record_proof"),
 ]

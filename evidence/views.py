@@ -261,3 +261,36 @@ def clause_why(request: HttpRequest, slug: str, pact_id: int, clause_id: str) ->
         ),
     }
     return render(request, "evidence/clause_why.html", context)
+
+
+def log_page(request: HttpRequest) -> HttpResponse:
+    """The transparency log: its latest signed checkpoint, its key, and how an outsider verifies."""
+    import hashlib
+
+    from evidence import log as tlog
+    from evidence.models import LogCheckpoint
+
+    key = tlog.signing_key()
+    checkpoints = list(LogCheckpoint.objects.select_related("key").order_by("-size")[:10])
+    context = {
+        "key": key,
+        "fingerprint": hashlib.sha256(key.public_pem.encode()).hexdigest(),
+        "size": tlog.log_size(),
+        "latest": checkpoints[0] if checkpoints else None,
+        "checkpoints": checkpoints,
+    }
+    return render(request, "evidence/log.html", context)
+
+
+@domain_errors_as_http
+def record_proof(request: HttpRequest, record_id: int) -> HttpResponse:
+    """The inclusion proof of one record against the latest checkpoint that covers it."""
+    from evidence import log as tlog
+    from evidence.models import LogLeaf
+
+    record = selectors.evidence_get(user=request.user, record_id=record_id)
+    leaf = LogLeaf.objects.filter(record=record).values_list("index", flat=True).first()
+    proof = tlog.inclusion(index=leaf, checkpoint=tlog.checkpoint_covering(leaf)) if leaf is not None else None
+    return render(
+        request, "evidence/record_proof.html", {"record": record, "agent": record.agent, "proof": proof, "leaf": leaf}
+    )

@@ -280,3 +280,15 @@ def test_concurrent_ingest_from_threads_gives_dense_unique_leaves(postgres, agen
     assert indexes == list(range(400))
     assert LogLeaf.objects.values("record").distinct().count() == 400
     assert bytes(tlog.checkpoint_sign().root_hash) == merkle.root_from_leaf_hashes(leaf_hashes())
+
+
+def test_log_page_and_proof_view(agent, vendor, wire, client) -> None:
+    stored = services.evidence_submit(agent=agent, items=[wire(), wire()], user=vendor)
+    tlog.checkpoint_sign()
+    page = client.get("/log/").content.decode()
+    assert tlog.signing_key().key_id in page and "python -m evidence.verify" in page
+    proof = client.get(f"/evidence/{stored[1].id}/proof/")
+    assert proof.status_code == 200
+    assert 'data-testid="leaf-index">1<' in proof.content.decode()
+    assert "inclusion proof" in client.get(f"/evidence/{stored[1].id}/").content.decode()
+    assert "Download evidence bundle" in client.get("/agents/refund-bot/evidence/").content.decode()
