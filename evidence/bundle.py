@@ -9,7 +9,8 @@ Format ``trust-portal-bundle/v1`` (JSON)::
     pacts [{pact, title, version, content_hash, document (RFC 8785 text), verdicts [{clause_id, status,
            measured, samples, used [record ids]}]}]
     records [{id, leaf_index, data (the canonical JSON the leaf commits to), inclusion_proof [base64]}]
-    signatures []                          vendor signatures over records (reserved; same positions as records)
+    signatures [envelope | null]           the vendor's DSSE envelope for each record (same positions as records)
+    vendor_keys {keyid: PEM}               the vendor keys those envelopes are signed with
 
 The verdicts are computed from exactly the bundled records with the evaluator the verifier runs
 (exact percentiles), so anyone can recompute them.
@@ -27,7 +28,7 @@ from evidence import log as tlog
 from evidence import merkle
 from evidence.canonical import iso
 from evidence.evaluation import ClauseSpec, evaluate, observation_from_canonical, window
-from evidence.models import LogLeaf
+from evidence.models import EvidenceRecord, LogLeaf, VendorKey
 from evidence.selectors import can_see_restricted, evidence_list
 from evidence.verify import FORMAT
 from pacts.documents import canonical_bytes
@@ -69,6 +70,14 @@ def bundle_build(*, user: Any, agent: Agent, now: datetime | None = None) -> dic
         }
         for index, record_id, data in leaves
     ]
+    envelopes = dict(
+        EvidenceRecord.objects.filter(pk__in=[r for _, r, _ in leaves], envelope__isnull=False).values_list(
+            "pk", "envelope"
+        )
+    )
+    signatures = [envelopes.get(record_id) for _, record_id, _ in leaves]
+    key_ids = {json.loads(data).get("signed", {}).get("keyid") for _, _, data in leaves} - {None}
+    vendor_keys = dict(VendorKey.objects.filter(key_id__in=key_ids).values_list("key_id", "public_pem"))
     observations = [observation_from_canonical(record_id, json.loads(data)) for _, record_id, data in leaves]
     for pact, version, specs in specs_by_pact:
         verdicts = []
@@ -110,5 +119,6 @@ def bundle_build(*, user: Any, agent: Agent, now: datetime | None = None) -> dic
         },
         "pacts": pacts,
         "records": records,
-        "signatures": [],
+        "signatures": signatures,
+        "vendor_keys": vendor_keys,
     }

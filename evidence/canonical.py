@@ -48,6 +48,7 @@ def canonical_record(
     measurement: dict[str, str] | None = None,
     corrects: str | None = None,
     attachment: dict[str, Any] | None = None,
+    signed: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     record: dict[str, Any] = {
         "v": CANONICAL_VERSION,
@@ -76,6 +77,8 @@ def canonical_record(
         record["corrects"] = corrects
     if attachment:
         record["attachment"] = attachment
+    if signed:
+        record["signed"] = signed
     return record
 
 
@@ -159,6 +162,7 @@ _SAFE_FIELDS = frozenset(
         "measurement",
         "corrects",
         "attachment",
+        "signed",
     }
 )
 

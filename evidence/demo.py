@@ -1,7 +1,7 @@
 """Demo evidence: 90 days for every published demo agent, from several sources, plus real tool imports.
 
 Refund Bot: daily production telemetry (resolution counts, latency samples), weekly pre-registered policy
-evals, restricted monthly attestations (Northwind Bank holds a grant), and a real Inspect AI log.
+evals signed by Acme's registered key (DSSE), restricted monthly attestations (Northwind Bank holds a grant), and a real Inspect AI log.
 Code Reviewer: weekly eval runs, daily false-alarm telemetry, and a real promptfoo results file.
 Helix Scheduler: daily booking telemetry that stopped ten days ago (its evidence goes stale).
 """
@@ -13,10 +13,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
+import orjson
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.utils import timezone
 
 from accounts.models import Organization, User
-from evidence import services
+from evidence import dsse, services
 from evidence.importers import ImportOptions
 from evidence.models import EvidenceRecord
 from pacts.models import Agent
@@ -67,7 +70,7 @@ def _refund_bot(now: Any, rng: random.Random) -> list[dict[str, Any]]:
                 {
                     "kind": "eval_run",
                     "metric": "policy_accuracy",
-                    "value": round(correct / 125, 4),
+                    "values": [1.0] * correct + [0.0] * (125 - correct),  # per-sample scores
                     "observed_from": start,
                     "observed_to": end,
                     "source": {"tool": "inspect_ai", "version": "0.3.285"},
@@ -159,9 +162,22 @@ def seed(out: TextIO) -> list[tuple[str, str, str]]:
     refund_bot = Agent.objects.get(slug="refund-bot")
     reviewer = Agent.objects.get(slug="code-reviewer")
     scheduler = Agent.objects.get(slug="helix-scheduler")
+    # Acme signs its policy evals (the Refund Bot pact accepts signed evidence only for that clause since v2).
+    signing = Ed25519PrivateKey.generate()
+    services.vendor_key_register(
+        user=vendor,
+        name="acme-eval-pipeline",
+        public_pem=signing.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode(),
+    )
+    refund_records = [
+        {"envelope": dsse.sign(orjson.dumps(r), signing)} if r["metric"] == "policy_accuracy" else r
+        for r in _refund_bot(now, rng)
+    ]
     total = 0
     for agent, user, records in (
-        (refund_bot, vendor, _refund_bot(now, rng)),
+        (refund_bot, vendor, refund_records),
         (reviewer, vendor, _code_reviewer(now, rng)),
         (scheduler, vendor2, _scheduler(now, rng)),
     ):
@@ -173,7 +189,8 @@ def seed(out: TextIO) -> list[tuple[str, str, str]]:
         fmt="inspect",
         user=vendor,
         filename="refund_policy_eval.eval",
-        options=ImportOptions(metric="policy_accuracy"),
+        # Not the pre-registered policy metric (which takes signed evidence only): shown beside it.
+        options=ImportOptions(metric="refund_policy_match"),
     )
     services.evidence_import(
         agent=reviewer,

@@ -128,6 +128,16 @@ class EvidenceRecord(models.Model):
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
+    signed_by = models.ForeignKey(
+        "evidence.VendorKey",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        help_text="The vendor key whose DSSE signature over the record was verified at ingest.",
+    )
+    envelope = models.JSONField(null=True, blank=True, help_text="The DSSE envelope as submitted (for bundles).")
     submitted_token = models.ForeignKey(
         ApiToken, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
@@ -433,3 +443,21 @@ class LogCheckpoint(models.Model):
         import base64
 
         return base64.b64encode(bytes(self.root_hash)).decode()
+
+
+class VendorKey(models.Model):
+    """An Ed25519 public key a vendor signs evidence with (DSSE envelopes); revocable, never deleted."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="signing_keys")
+    name = models.CharField(max_length=100)
+    key_id = models.CharField(max_length=16, unique=True)
+    public_pem = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_id})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

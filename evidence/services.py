@@ -21,10 +21,12 @@ from django.utils import timezone
 from accounts.models import ApiToken, Organization, User
 from evidence import canonical
 from evidence.attachments import AttachmentTooLarge, CheckedAttachment, check_attachment
+from evidence.checkpoint import public_key_from_pem
+from evidence.dsse import EnvelopeInvalid, open_envelope
 from evidence.errors import AttachmentTooLargeError, BatchTooLarge, EvidenceInvalid, ImportInvalid, TokenScopeForbids
 from evidence.importers import ImportError_, ImportOptions, importers
 from evidence.log import log_append
-from evidence.models import AccessGrant, Attachment, EvidenceImport, EvidenceRecord, TokenAgentScope
+from evidence.models import AccessGrant, Attachment, EvidenceImport, EvidenceRecord, TokenAgentScope, VendorKey
 from evidence.tasks import evaluate_agent
 from evidence.validation import CleanRecord, validate_record
 from evidence.verdicts import buckets_add
@@ -59,6 +61,28 @@ class _Prepared:
     attachment: CheckedAttachment | None
 
 
+def _key_lookup(keys: dict[str, Any]) -> Any:
+    def lookup(kid: str) -> Any:
+        return public_key_from_pem(keys[kid].public_pem.encode()) if kid in keys else None
+
+    return lookup
+
+
+def _metrics_requiring_signatures(agent: Agent) -> dict[str, str]:
+    """metric -> clause id, for the clauses in force that accept signed evidence only."""
+    from pacts.models import PactClause, PactVersion
+
+    return dict(
+        PactClause.objects.filter(
+            version__pact__agent=agent,
+            requires_signed_evidence=True,
+            version__status__in=[PactVersion.Status.PUBLISHED, PactVersion.Status.SUPERSEDED],
+            version__effective_from__lte=timezone.now(),
+            version__superseded_at__isnull=True,
+        ).values_list("metric", "clause_id")
+    )
+
+
 def _prepare(items: list[Any], *, agent: Agent, now: datetime, batch: bool, limit: int) -> list[_Prepared]:
     if len(items) > limit:
         raise BatchTooLarge(f"The batch has {len(items):,} records; the limit is {limit:,}.")
@@ -68,9 +92,47 @@ def _prepare(items: list[Any], *, agent: Agent, now: datetime, batch: bool, limi
         )
     problems: list[dict[str, str]] = []
     prepared: list[_Prepared] = []
+    keys: dict[str, Any] | None = None
+    signed_metrics = _metrics_requiring_signatures(agent)
     for index, raw in enumerate(items):
         prefix = f"{index}." if batch else ""
+        signer: Any = None
+        envelope = raw.get("envelope") if isinstance(raw, dict) and set(raw) == {"envelope"} else None
+        if envelope is not None:
+            if keys is None:
+                keys = {
+                    k.key_id: k
+                    for k in VendorKey.objects.filter(organization_id=agent.organization_id, revoked_at__isnull=True)
+                }
+            try:
+                payload, keyid = open_envelope(envelope, _key_lookup(keys))
+                raw = orjson.loads(payload)
+            except EnvelopeInvalid as error:
+                problems.append({"field": prefix + "envelope", "message": str(error), "code": "bad_signature"})
+                continue
+            except orjson.JSONDecodeError as error:
+                problems.append(
+                    {
+                        "field": prefix + "envelope.payload",
+                        "message": f"The signed payload is not JSON: {error}",
+                        "code": "invalid",
+                    }
+                )
+                continue
+            signer = (keys[keyid], hashlib.sha256(payload).hexdigest(), envelope)
         clean, errors = validate_record(raw, now=now, prefix=prefix)
+        if clean is not None and signer is None and clean.metric in signed_metrics:
+            errors = [
+                *errors,
+                {
+                    "field": prefix + "envelope",
+                    "code": "signature_required",
+                    "message": f"Clause {signed_metrics[clean.metric]} requires signed evidence for {clean.metric}: "
+                    "send the record inside a DSSE envelope signed with a registered vendor key.",
+                },
+            ]
+        if clean is not None and signer is not None:
+            clean.signed_by, clean.payload_sha256, clean.envelope = signer
         attachment = None
         if clean is not None and clean.attachment is not None:
             try:
@@ -152,6 +214,8 @@ INSERT_COLUMNS = (
     "submitted_token_id",
     "received_at",
     "canonical_hash",
+    "signed_by_id",
+    "envelope",
 )
 
 
@@ -235,6 +299,9 @@ def evidence_submit(
             payload=clean.payload,
             measurement=clean.measurement,
             corrects=corrects_hash.get(clean.corrects) if clean.corrects else None,
+            signed={"keyid": clean.signed_by.key_id, "payload_sha256": clean.payload_sha256}
+            if clean.signed_by
+            else None,
             attachment={"sha256": attachment.sha256, "content_type": attachment.content_type, "size": attachment.size}
             if attachment
             else None,
@@ -270,6 +337,8 @@ def evidence_submit(
                 token.pk if token else None,
                 received_at,
                 record_hash,
+                clean.signed_by.pk if clean.signed_by else None,
+                json_column(clean.envelope),
             )
         )
     ids = _insert(rows)
@@ -405,3 +474,35 @@ def evidence_import(
     except IntegrityError:  # the same file, imported concurrently
         return EvidenceImport.objects.get(agent=agent, file_sha256=file_sha256), False
     return evidence_import_row, True
+
+
+# --- vendor signing keys --------------------------------------------------------------------------------------
+
+
+def vendor_key_register(*, user: User, name: str, public_pem: str) -> VendorKey:
+    """Register an Ed25519 public key the user's vendor organization signs evidence with."""
+    organization = user.organization
+    if organization is None or not organization.is_vendor:
+        raise Forbidden("Only vendors register signing keys.")
+    try:
+        key = public_key_from_pem(public_pem.strip().encode())
+    except ValueError as error:
+        raise EvidenceInvalid(f"Not an Ed25519 public key in PEM form: {error}", field="public_pem") from None
+    from evidence.dsse import key_id
+
+    kid = key_id(key)
+    if VendorKey.objects.filter(key_id=kid).exists():
+        raise EvidenceInvalid("This key is already registered.", field="public_pem")
+    name = name.strip()[:100] or kid
+    return VendorKey.objects.create(
+        organization=organization, name=name, key_id=kid, public_pem=public_pem.strip() + "\n"
+    )
+
+
+def vendor_key_revoke(*, user: User, key_id: str) -> VendorKey:
+    key = VendorKey.objects.filter(key_id=key_id).first()
+    if key is None or not member_of(user, key.organization_id):
+        raise NotFound("No such key.")
+    VendorKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    key.refresh_from_db()
+    return key

@@ -62,6 +62,9 @@ class CleanRecord:
     scorer: str = ""
     corrects: int | None = None
     attachment: dict[str, Any] | None = None
+    signed_by: Any = None  # the VendorKey whose envelope signature was verified
+    payload_sha256: str = ""
+    envelope: dict[str, Any] | None = None
 
     @property
     def sample_count(self) -> int:

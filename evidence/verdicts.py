@@ -70,7 +70,7 @@ def buckets_add(*, agent_id: int, records: Iterable[CleanRecord]) -> int:
             record.task_version,
             record.dataset_hash,
             record.scorer,
-            False,
+            record.signed_by is not None,
             record.trials is not None,
         )
         group = hours.get(slot)
@@ -157,6 +157,7 @@ def observation(record: EvidenceRecord) -> Observation:
         task_version=record.task_version,
         dataset_hash=record.dataset_hash,
         scorer=record.scorer,
+        signed=record.signed_by_id is not None,
     )
 
 
@@ -202,6 +203,7 @@ def clause_verdict(*, agent_id: int, spec: ClauseSpec, now: datetime) -> Compute
         "task_version",
         "dataset_hash",
         "scorer",
+        "signed_by_id",
     )
     parts = parts_for(
         spec,

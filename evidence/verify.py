@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from evidence import checkpoint as notes
-from evidence import merkle
+from evidence import dsse, merkle
 from evidence.evaluation import clause_specs, evaluate, observation_from_canonical, parse_time
 
 FORMAT = "trust-portal-bundle/v1"
@@ -52,6 +52,8 @@ def verify_bundle(bundle: dict[str, Any], public_key_pem: bytes) -> dict[str, An
 
     agent = (bundle.get("agent") or {}).get("slug")
     records = bundle.get("records") or []
+    signatures = bundle.get("signatures") or []
+    vendor_keys = bundle.get("vendor_keys") or {}
     observations = []
     previous_index = -1
     for position, item in enumerate(records):
@@ -75,6 +77,9 @@ def verify_bundle(bundle: dict[str, Any], public_key_pem: bytes) -> dict[str, An
             raise BundleInvalid(f"{label}: data is not JSON") from None
         if record.get("agent") != agent:
             raise BundleInvalid(f"{label}: belongs to agent {record.get('agent')!r}, not {agent!r}")
+        _check_vendor_signature(
+            label, record, signatures[position] if position < len(signatures) else None, vendor_keys
+        )
         observations.append(observation_from_canonical(item.get("id"), record))
 
     as_of = parse_time(bundle["as_of"])
@@ -104,6 +109,29 @@ def verify_bundle(bundle: dict[str, Any], public_key_pem: bytes) -> dict[str, An
                 )
             checked += 1
     return {"checkpoint_size": cp.size, "origin": cp.origin, "records": len(records), "verdicts": checked}
+
+
+def _check_vendor_signature(label: str, record: dict[str, Any], envelope: Any, vendor_keys: dict[str, str]) -> None:
+    """A record the log says was signed must come with its envelope, whose signature verifies and whose
+    payload is the one the record committed to."""
+    signed = record.get("signed")
+    if not signed:
+        return
+    if not isinstance(envelope, dict):
+        raise BundleInvalid(
+            f"{label}: the record was signed by {signed.get('keyid')}, but the bundle has no envelope for it"
+        )
+    pem = vendor_keys.get(signed.get("keyid", ""))
+    if pem is None:
+        raise BundleInvalid(f"{label}: the bundle lacks vendor key {signed.get('keyid')}")
+    try:
+        payload, _ = dsse.open_envelope(
+            envelope, lambda kid: notes.public_key_from_pem(pem.encode()) if kid == signed.get("keyid") else None
+        )
+    except dsse.EnvelopeInvalid as error:
+        raise BundleInvalid(f"{label}: vendor signature: {error}") from None
+    if hashlib.sha256(payload).hexdigest() != signed.get("payload_sha256"):
+        raise BundleInvalid(f"{label}: the signed envelope is not the one this record was accepted with")
 
 
 def _close(a: Any, b: float | None) -> bool:

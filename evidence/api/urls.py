@@ -1,6 +1,6 @@
 from django.urls import path
 
-from evidence.api import log, verdicts, views
+from evidence.api import keys, log, verdicts, views
 
 urlpatterns = [
     path("agents/<slug:slug>/evidence/", views.AgentEvidenceView.as_view(), name="api-agent-evidence"),
@@ -15,6 +15,8 @@ urlpatterns = [
     path("agents/<slug:slug>/bundle/", log.BundleView.as_view(), name="api-agent-bundle"),
     path("evidence/<int:record_id>/proof/", log.ProofView.as_view(), name="api-evidence-proof"),
     path("log/", log.LogView.as_view(), name="api-log"),
+    path("signing-keys/", keys.KeyListView.as_view(), name="api-signing-keys"),
+    path("signing-keys/<str:key_id>/", keys.KeyDetailView.as_view(), name="api-signing-key"),
     path("log/key.pem", log.LogKeyView.as_view(), name="api-log-key"),
     path("log/checkpoints/<int:size>/", log.CheckpointView.as_view(), name="api-log-checkpoint"),
     path("log/consistency/", log.ConsistencyView.as_view(), name="api-log-consistency"),
