@@ -204,10 +204,18 @@ def my_evidence(request: HttpRequest) -> HttpResponse:
         restricted_count=Count("evidence", filter=Q(evidence__visibility="restricted")),
         latest=Max("evidence__observed_to"),
     )
+    from evidence.models import VendorKey
+
     return render(
         request,
         "evidence/my_evidence.html",
-        {"agents": summary, "form": form, "issued": issued, "now": timezone.now()},
+        {
+            "agents": summary,
+            "form": form,
+            "issued": issued,
+            "now": timezone.now(),
+            "signing_keys": VendorKey.objects.filter(organization=organization).order_by("-created_at"),
+        },
         status=400 if form.errors else 200,
     )
 
@@ -294,3 +302,27 @@ def record_proof(request: HttpRequest, record_id: int) -> HttpResponse:
     return render(
         request, "evidence/record_proof.html", {"record": record, "agent": record.agent, "proof": proof, "leaf": leaf}
     )
+
+
+@login_required
+@require_POST
+def signing_key_register(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    try:
+        key = services.vendor_key_register(
+            user=user, name=request.POST.get("name", ""), public_pem=request.POST.get("public_pem", "")
+        )
+    except DomainError as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(request, f"Signing key “{key.name}” registered (key id {key.key_id}).")
+    return redirect("evidence:my_evidence")
+
+
+@login_required
+@require_POST
+@domain_errors_as_http
+def signing_key_revoke(request: HttpRequest, key_id: str) -> HttpResponse:
+    key = services.vendor_key_revoke(user=signed_in_user(request), key_id=key_id)
+    messages.success(request, f"Signing key “{key.name}” revoked: envelopes signed with it are refused from now on.")
+    return redirect("evidence:my_evidence")

@@ -158,3 +158,16 @@ def test_bundle_carries_signatures_and_the_verifier_checks_them(
     missing["signatures"][signed_at] = None
     with pytest.raises(BundleInvalid, match="no envelope"):
         verify_bundle(missing, key)
+
+
+def test_register_and_revoke_keys_in_the_browser_views(client, vendor, buyer, private_key) -> None:
+    client.force_login(vendor)
+    client.post("/evidence/signing-keys/", {"name": "pipeline", "public_pem": pem(private_key)})
+    page = client.get("/evidence/").content.decode()
+    assert "pipeline" in page and dsse.key_id(private_key.public_key()) in page
+    client.post("/evidence/signing-keys/", {"name": "bad", "public_pem": "garbage"})
+
+    client.post(f"/evidence/signing-keys/{dsse.key_id(private_key.public_key())}/revoke/")
+    assert "revoked" in client.get("/evidence/").content.decode()
+    client.force_login(buyer)
+    assert client.post(f"/evidence/signing-keys/{dsse.key_id(private_key.public_key())}/revoke/").status_code == 404
