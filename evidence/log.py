@@ -28,6 +28,7 @@ from django.utils import timezone
 from evidence import checkpoint as notes
 from evidence import merkle
 from evidence.models import LogCheckpoint, LogKey, LogLeaf, LogNode, LogState
+from trust_portal.db import copy_rows
 from trust_portal.errors import Conflict, DomainError, NotFound
 
 
@@ -46,7 +47,10 @@ class DbReader:
     def get(self, level: int, index: int) -> bytes:
         key = (level, index)
         if key not in self._cache:
-            value = LogNode.objects.filter(level=level, index=index).values_list("hash", flat=True).first()
+            if level == 0:
+                value = LogLeaf.objects.filter(index=index).values_list("leaf_hash", flat=True).first()
+            else:
+                value = LogNode.objects.filter(level=level, index=index).values_list("hash", flat=True).first()
             if value is None:
                 raise NotFound(f"log node {level}/{index} is missing")
             self._cache[key] = bytes(value)
@@ -65,22 +69,16 @@ def log_append(*, entries: list[tuple[int | None, bytes]]) -> list[int]:
     leaf_hashes = [merkle.leaf_hash(data) for _, data in entries]
     nodes = merkle.appended_nodes(start, leaf_hashes, DbReader(start))
     now = timezone.now()
-    LogLeaf.objects.bulk_create(
-        [
-            LogLeaf(
-                index=start + i,
-                record_id=record_id,
-                data=data.decode("utf-8"),
-                leaf_hash=leaf_hashes[i],
-                appended_at=now,
-            )
+    copy_rows(
+        LogLeaf._meta.db_table,
+        ("index", "record_id", "data", "leaf_hash", "appended_at"),
+        (
+            (start + i, record_id, data.decode("utf-8"), leaf_hashes[i], now)
             for i, (record_id, data) in enumerate(entries)
-        ],
-        batch_size=1000,
+        ),
     )
-    LogNode.objects.bulk_create(
-        [LogNode(level=level, index=index, hash=value) for level, index, value in nodes], batch_size=2000
-    )
+    # Level 0 is the leaf hash itself (kept on LogLeaf); only complete subtrees above it are stored here.
+    copy_rows(LogNode._meta.db_table, ("level", "index", "hash"), ((lv, ix, h) for lv, ix, h in nodes if lv > 0))
     LogState.objects.filter(pk=1).update(size=start + len(entries))
     return list(range(start, start + len(entries)))
 
