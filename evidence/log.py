@@ -44,6 +44,30 @@ class DbReader:
         self.size = size
         self._cache: dict[tuple[int, int], bytes] = {}
 
+    def prefetch(self, positions: list[tuple[int, int]]) -> None:
+        from django.db.models import Q
+
+        wanted = [(level, index) for level, index in positions if (level, index) not in self._cache]
+        leaves = [index for level, index in wanted if level == 0]
+        if leaves:
+            self._cache.update(
+                {
+                    (0, i): bytes(h)
+                    for i, h in LogLeaf.objects.filter(index__in=leaves).values_list("index", "leaf_hash")
+                }
+            )
+        condition = Q()
+        for level, index in wanted:
+            if level > 0:
+                condition |= Q(level=level, index=index)
+        if condition:
+            self._cache.update(
+                {
+                    (lv, ix): bytes(h)
+                    for lv, ix, h in LogNode.objects.filter(condition).values_list("level", "index", "hash")
+                }
+            )
+
     def get(self, level: int, index: int) -> bytes:
         key = (level, index)
         if key not in self._cache:
@@ -67,7 +91,9 @@ def log_append(*, entries: list[tuple[int | None, bytes]]) -> list[int]:
     state = _locked_state()  # serialises appends: dense, unique indexes
     start = state.size
     leaf_hashes = [merkle.leaf_hash(data) for _, data in entries]
-    nodes = merkle.appended_nodes(start, leaf_hashes, DbReader(start))
+    reader = DbReader(start)
+    reader.prefetch(merkle.perfect_nodes(0, start) if start else [])  # the right edge appends build on: one query
+    nodes = merkle.appended_nodes(start, leaf_hashes, reader)
     now = timezone.now()
     copy_rows(
         LogLeaf._meta.db_table,
