@@ -166,21 +166,7 @@ def clause_verdict(*, agent_id: int, spec: ClauseSpec, now: datetime) -> Compute
     window_start, _ = window(spec, now)
     hours, days = edge_hours(spec, now), edge_days(spec, now)
     sketch = spec.aggregation in QUANTILES  # only percentiles need the sketches: skip parsing them otherwise
-    fields = (
-        "span",
-        "start",
-        "kind",
-        "task",
-        "task_version",
-        "dataset_hash",
-        "scorer",
-        "signed",
-        "counts",
-        "records",
-        "newest",
-        "oldest",
-        "state",
-    )
+    fields = (*BUCKET_FIELDS, "records", "newest", "oldest", "state")
     buckets = MetricBucket.objects.filter(agent_id=agent_id, metric=spec.metric).only(*fields)
     day_buckets = buckets.filter(span=MetricBucket.Span.DAY, start__gte=day_start(window_start)).exclude(start__in=days)
     hour_filter = Q()
