@@ -52,3 +52,22 @@ def navigation_for(role: Role, path: str, badges: dict[str, int] | None = None) 
         current = path == url if url == "/" else path.startswith(url)
         items.append(NavItem(entry.label, url, current, badges.get(entry.url_name, 0)))
     return items
+
+
+# Home-page panels: apps register ``(roles, provider)``; provider(request) -> {"template", "context"} | None.
+HOME_PANELS: list[tuple[frozenset[Role], object]] = []
+
+
+def register_home_panel(roles: frozenset[Role], provider: object) -> None:
+    if all(existing is not provider for _, existing in HOME_PANELS):
+        HOME_PANELS.append((roles, provider))
+
+
+def home_panels(role: Role, request: object) -> list[dict[str, object]]:
+    panels = []
+    for roles, provider in HOME_PANELS:
+        if role in roles:
+            panel = provider(request)  # type: ignore[operator]
+            if panel:
+                panels.append(panel)
+    return panels

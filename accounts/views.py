@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import selectors, services
 from accounts.forms import ThrottledAuthenticationForm, TokenCreateForm
 from accounts.models import Organization
+from accounts.navigation import home_panels
 from accounts.roles import Role, role_of, signed_in_user
 from trust_portal.errors import DomainError
 from trust_portal.web import paginate
@@ -48,6 +49,7 @@ def home(request: HttpRequest) -> HttpResponse:
         context["organization_counts"] = {
             kind.label: Organization.objects.filter(kind=kind).count() for kind in Organization.Kind
         }
+    context["panels"] = home_panels(role, request)
     return render(request, f"accounts/home_{role.value}.html", context)
 
 

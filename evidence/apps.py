@@ -21,7 +21,10 @@ class EvidenceConfig(AppConfig):
         if not any(getattr(h, "__name__", "") == "evaluate_on_publish" for h in hooks.version_published):
             hooks.version_published.append(evaluate_on_publish)
 
-        from evidence.panels import clause_board
+        from accounts.navigation import register_home_panel
+        from evidence.panels import clause_board, home_agents
+
+        register_home_panel(frozenset({Role.VENDOR, Role.BUYER}), home_agents)
 
         if clause_board not in hooks.agent_panels:
             hooks.agent_panels.append(clause_board)

@@ -34,3 +34,29 @@ def clause_board(request: HttpRequest, agent: Any) -> dict[str, Any] | None:
         )
         rows.append({"status": item, "figure": figure, "figure_id": f"figure-{index}", "percent": percent})
     return {"template": "evidence/_clause_board.html", "context": {"rows": rows, "agent": agent, "now": now}}
+
+
+def home_agents(request: HttpRequest) -> dict[str, Any] | None:
+    """Vendor home: your agents; buyer home: the agents you follow — each with its clauses' current status."""
+    from collections import Counter
+
+    from evidence.models import Verdict
+    from pacts.models import Agent
+
+    from accounts.roles import signed_in_user
+
+    user = signed_in_user(request)
+    organization = user.organization
+    if organization is not None and organization.is_vendor:
+        agents = list(Agent.objects.filter(organization=organization).order_by("name"))
+        title, empty = "Your agents", "register your first agent"
+    else:
+        agents = list(Agent.objects.filter(follows__user=user).select_related("organization").order_by("name"))
+        title, empty = "Agents you follow", "follow agents from the directory"
+    statuses: dict[int, Counter[str]] = {a.pk: Counter() for a in agents}
+    for agent_id, status, disputed in Verdict.objects.filter(agent__in=agents, is_current=True).values_list(
+        "agent_id", "status", "disputed"
+    ):
+        statuses[agent_id]["disputed" if disputed else status] += 1
+    rows = [{"agent": a, "statuses": sorted(statuses[a.pk].items())} for a in agents]
+    return {"template": "evidence/_home_agents.html", "context": {"title": title, "rows": rows, "empty": empty}}

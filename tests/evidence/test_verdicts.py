@@ -215,3 +215,18 @@ def test_why_view_lists_counted_and_refused_evidence(
     html = client.get(f"/agents/refund-bot/clauses/{published_pact.pk}/resolution-rate/").content.decode()
     assert "counted" in html and "older than 7 day(s): stale" in html
     assert client.get(f"/agents/refund-bot/clauses/{published_pact.pk}/no-such-clause/").status_code == 404
+
+
+def test_home_pages_list_agents_with_their_clause_statuses(
+    published_pact, agent, vendor, buyer, wire, client, django_capture_on_commit_callbacks
+) -> None:
+    from pacts.services import agent_follow
+
+    submit(agent, vendor, wire, django_capture_on_commit_callbacks, successes=10, trials=300)
+    client.force_login(vendor)
+    html = client.get("/").content.decode()
+    assert "Your agents" in html and "1 breached" in html and "2 stale" in html
+    client.force_login(buyer)
+    assert "follow agents from the directory" in client.get("/").content.decode()
+    agent_follow(agent=agent, user=buyer)
+    assert "1 breached" in client.get("/").content.decode()
