@@ -40,10 +40,9 @@ def home_agents(request: HttpRequest) -> dict[str, Any] | None:
     """Vendor home: your agents; buyer home: the agents you follow — each with its clauses' current status."""
     from collections import Counter
 
+    from accounts.roles import signed_in_user
     from evidence.models import Verdict
     from pacts.models import Agent
-
-    from accounts.roles import signed_in_user
 
     user = signed_in_user(request)
     organization = user.organization
