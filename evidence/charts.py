@@ -44,6 +44,8 @@ def downsample(points: Sequence[tuple[datetime, float]], limit: int = MAX_POINTS
 def periods(series: Sequence[tuple[datetime, str]], end: datetime) -> list[tuple[datetime, datetime, str]]:
     """Contiguous spans of a non-met status: (from, to, status)."""
     spans: list[tuple[datetime, datetime, str]] = []
+    if not series:
+        return spans
     for (moment, status), following in zip(series, [*series[1:], (end, "")], strict=True):
         if status in SHADES:
             if spans and spans[-1][2] == status and spans[-1][1] == moment:

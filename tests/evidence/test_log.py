@@ -292,3 +292,28 @@ def test_log_page_and_proof_view(agent, vendor, wire, client) -> None:
     assert 'data-testid="leaf-index">1<' in proof.content.decode()
     assert "inclusion proof" in client.get(f"/evidence/{stored[1].id}/").content.decode()
     assert "Download evidence bundle" in client.get("/agents/refund-bot/evidence/").content.decode()
+
+
+def test_bundle_leaves_out_restricted_records_for_those_who_may_not_see_them(
+    published_pact, agent, vendor, buyer, wire
+) -> None:
+    services.evidence_submit(agent=agent, items=[wire(), wire(visibility="restricted", successes=1)], user=vendor)
+    for_vendor = bundle_build(user=vendor, agent=agent)
+    for_buyer = bundle_build(user=buyer, agent=agent)
+    assert len(for_vendor["records"]) == 2 and for_vendor["scope"].startswith("all records")
+    assert len(for_buyer["records"]) == 1 and for_buyer["scope"] == "public records only"
+    assert all(json.loads(r["data"])["visibility"] == "public" for r in for_buyer["records"])
+    key = tlog.signing_key().public_pem.encode()
+    assert verify_bundle(for_buyer, key)["records"] == 1  # its verdicts are recomputable from what it holds
+
+
+def test_why_view_hides_restricted_evidence_from_outsiders(published_pact, agent, vendor, buyer, wire, client) -> None:
+    stored = services.evidence_submit(agent=agent, items=[wire(visibility="restricted")], user=vendor)
+    client.force_login(buyer)
+    html = client.get(f"/agents/refund-bot/clauses/{published_pact.pk}/resolution-rate/").content.decode()
+    assert f"#{stored[0].id}<" not in html
+    client.force_login(vendor)
+    assert (
+        f"#{stored[0].id}<"
+        in client.get(f"/agents/refund-bot/clauses/{published_pact.pk}/resolution-rate/").content.decode()
+    )

@@ -230,3 +230,13 @@ def test_home_pages_list_agents_with_their_clause_statuses(
     assert "follow agents from the directory" in client.get("/").content.decode()
     agent_follow(agent=agent, user=buyer)
     assert "1 breached" in client.get("/").content.decode()
+
+
+def test_charts_handle_a_clause_with_no_verdicts_yet() -> None:
+    from django.utils import timezone
+
+    from evidence.charts import compliance_figure, periods
+
+    assert periods([], timezone.now()) == []
+    figure = compliance_figure(title="c", unit="", threshold=0.9, comparator=">=", verdicts=[], now=timezone.now())
+    assert figure["data"][0]["x"] == []
