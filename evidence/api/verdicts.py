@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from accounts.api.permissions import TokenScopeAllows
 from evidence import selectors
+from evidence.errors import EvidenceInvalid
 from evidence.models import Verdict
 from pacts.selectors import agent_get
 from trust_portal.api.pagination import CursorPagination
@@ -74,10 +75,12 @@ class AgentVerdictsView(APIView):
     def get(self, request: Request, slug: str) -> Response:
         agent = agent_get(user=request.user, slug=slug)
         if request.query_params.get("history") in ("1", "true", "yes"):
-            pact = request.query_params.get("pact")
+            pact = request.query_params.get("pact", "")
+            if pact and not pact.isdigit():
+                raise EvidenceInvalid("pact must be a pact id (a whole number).", field="pact")
             history = selectors.verdict_history(
                 agent=agent,
-                pact_id=int(pact) if pact and pact.isdigit() else None,
+                pact_id=int(pact) if pact else None,
                 clause_id=request.query_params.get("clause", "")[:63],
             ).select_related("pact_version")
             paginator = CursorPagination()

@@ -183,6 +183,7 @@ def test_api_current_and_history(
     older = api_client.get(history["next"]).json()
     assert [v["status"] for v in older["results"]] == ["met"]
     assert api_client.get("/api/v1/agents/nobody/verdicts/").status_code == 404
+    assert api_client.get("/api/v1/agents/refund-bot/verdicts/?history=1&pact=abc").status_code == 400
 
 
 def test_agent_page_query_count_does_not_grow_with_evidence(
