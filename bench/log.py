@@ -57,7 +57,7 @@ def grow_log(target: int) -> None:
     while size < target:
         step = min(20_000, target - size)
         with transaction.atomic():
-            log_append(entries=[(None, f'{{"leaf":{size + i}}}'.encode()) for i in range(step)])
+            log_append(datas=[f'{{"leaf":{size + i}}}'.encode() for i in range(step)])
         size += step
 
 
@@ -98,13 +98,21 @@ def main() -> None:
     start = datetime.now(UTC) - timedelta(days=20)
 
     # 1. ingest with vs without the log (alternating rounds, same data shape)
-    real_append = services.log_append
+    real_reserve, real_store = services.log_reserve, services.log_store
+
+    def log_off() -> None:
+        services.log_reserve = lambda count: 0  # type: ignore[assignment]
+        services.log_store = lambda **kwargs: None  # type: ignore[assignment]
+
+    def log_on() -> None:
+        services.log_reserve, services.log_store = real_reserve, real_store  # type: ignore[assignment]
+
     with_log, without_log = [], []
     for round_ in range(3):
         work = batches(args.batches, 1000, start + timedelta(days=round_ * 2))
-        services.log_append = lambda entries: []  # type: ignore[assignment]
+        log_off()
         without_log.append(ingest_rate(agent, user, work))
-        services.log_append = real_append
+        log_on()
         work = batches(args.batches, 1000, start + timedelta(days=round_ * 2 + 1))
         with_log.append(ingest_rate(agent, user, work))
     w, wo = statistics.median(with_log), statistics.median(without_log)
@@ -124,15 +132,17 @@ def main() -> None:
     def api_rate(work: list[list[dict]]) -> float:
         began = time.perf_counter()
         for rows in work:
-            response = client.post(f"/api/v1/agents/{agent.slug}/evidence/", data=json.dumps(rows), content_type="application/json")
+            response = client.post(
+                f"/api/v1/agents/{agent.slug}/evidence/", data=json.dumps(rows), content_type="application/json"
+            )
             assert response.status_code == 201, response.content[:200]
         return sum(len(r) for r in work) / (time.perf_counter() - began)
 
     api_with, api_without = [], []
     for round_ in range(3):
-        services.log_append = lambda entries: []  # type: ignore[assignment]
+        log_off()
         api_without.append(api_rate(batches(args.batches, 1000, start + timedelta(days=8 + round_ * 2))))
-        services.log_append = real_append
+        log_on()
         api_with.append(api_rate(batches(args.batches, 1000, start + timedelta(days=9 + round_ * 2))))
     aw, awo = statistics.median(api_with), statistics.median(api_without)
     print(f"API ingest with the log append:    {aw:,.0f} records/s (median of 3)")

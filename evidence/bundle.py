@@ -28,7 +28,7 @@ from evidence import log as tlog
 from evidence import merkle
 from evidence.canonical import iso
 from evidence.evaluation import ClauseSpec, evaluate, observation_from_canonical, window
-from evidence.models import EvidenceRecord, LogLeaf, VendorKey
+from evidence.models import EvidenceRecord, VendorKey
 from evidence.selectors import can_see_restricted, evidence_list
 from evidence.verify import FORMAT
 from pacts.documents import canonical_bytes
@@ -55,9 +55,13 @@ def bundle_build(*, user: Any, agent: Agent, now: datetime | None = None) -> dic
             )
         specs_by_pact.append((pact, version, specs))
 
-    leaves = list(
-        LogLeaf.objects.filter(record_id__in=record_ids).order_by("index").values_list("index", "record_id", "data")
-    )
+    leaves: list[tuple[int, int, str]] = [
+        (int(index), pk, data)
+        for index, pk, data in EvidenceRecord.objects.filter(pk__in=record_ids, leaf_index__isnull=False)
+        .order_by("leaf_index")
+        .values_list("leaf_index", "pk", "canonical")
+        if index is not None
+    ]
     checkpoint = tlog.checkpoint_covering(leaves[-1][0]) if leaves else tlog.checkpoint_sign()
     reader = tlog.DbReader(checkpoint.size)
 

@@ -1,10 +1,10 @@
 """The transparency log: appending leaves, signing checkpoints, serving proofs.
 
 Every accepted evidence record becomes a leaf (RFC 9162: leaf hash = SHA-256(0x00 ‖ canonical bytes)).
-``log_append`` runs at the end of the ingest transaction: it locks the single ``LogState`` row, so leaf
-indexes are assigned densely and uniquely even under concurrent ingest, stores the leaves and every
-perfect subtree the new leaves complete (``LogNode``), and moves the size. Proofs then read O(log n)
-stored nodes (``evidence.merkle``), never rehash the leaves.
+In the ingest transaction, ``log_reserve`` locks the single ``LogState`` row and reserves the batch's leaf
+indexes (dense and unique under concurrent ingest; the record rows carry their index and canonical
+bytes), and ``log_store`` writes the leaf hashes and every subtree of 16+ leaves they complete
+(``LogNode``). Proofs then read O(log n) stored hashes (``evidence.merkle``), never rehash the log.
 
 Checkpoints are signed notes (C2SP tlog-checkpoint) with the deployment's Ed25519 key; the code refuses
 to sign one that is not consistent with the previous checkpoint. The key comes from ``LOG_SIGNING_KEY``
@@ -23,7 +23,6 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from evidence import checkpoint as notes
 from evidence import merkle
@@ -37,8 +36,14 @@ class InconsistentLog(Conflict):
     title = "The log is not consistent with its last checkpoint"
 
 
+STORED_LEVEL = 4  # subtrees of 16+ leaves are stored; smaller ones are folded from leaf hashes on demand
+
+
 class DbReader:
-    """``merkle.NodeReader`` over LogNode rows, caching what one operation reads."""
+    """``merkle.NodeReader`` over the log's tables, caching what one operation reads.
+
+    Level 0 is LogLeaf; levels 1–3 are folded from at most 8 leaf hashes; level 4 and up are LogNode rows.
+    """
 
     def __init__(self, size: int) -> None:
         self.size = size
@@ -48,17 +53,9 @@ class DbReader:
         from django.db.models import Q
 
         wanted = [(level, index) for level, index in positions if (level, index) not in self._cache]
-        leaves = [index for level, index in wanted if level == 0]
-        if leaves:
-            self._cache.update(
-                {
-                    (0, i): bytes(h)
-                    for i, h in LogLeaf.objects.filter(index__in=leaves).values_list("index", "leaf_hash")
-                }
-            )
         condition = Q()
         for level, index in wanted:
-            if level > 0:
+            if level >= STORED_LEVEL:
                 condition |= Q(level=level, index=index)
         if condition:
             self._cache.update(
@@ -67,46 +64,60 @@ class DbReader:
                     for lv, ix, h in LogNode.objects.filter(condition).values_list("level", "index", "hash")
                 }
             )
+        for level, index in wanted:
+            if level < STORED_LEVEL:
+                self.get(level, index)
 
     def get(self, level: int, index: int) -> bytes:
         key = (level, index)
         if key not in self._cache:
-            if level == 0:
-                value = LogLeaf.objects.filter(index=index).values_list("leaf_hash", flat=True).first()
+            if level < STORED_LEVEL:
+                first, width = index << level, 1 << level
+                hashes = [
+                    bytes(h)
+                    for h in LogLeaf.objects.filter(index__gte=first, index__lt=first + width)
+                    .order_by("index")
+                    .values_list("leaf_hash", flat=True)
+                ]
+                if len(hashes) != width:
+                    raise NotFound(f"log leaves under node {level}/{index} are missing")
+                value: bytes | None = hashes[0] if level == 0 else merkle.root_from_leaf_hashes(hashes)
             else:
-                value = LogNode.objects.filter(level=level, index=index).values_list("hash", flat=True).first()
+                found = LogNode.objects.filter(level=level, index=index).values_list("hash", flat=True).first()
+                value = bytes(found) if found is not None else None
             if value is None:
                 raise NotFound(f"log node {level}/{index} is missing")
-            self._cache[key] = bytes(value)
+            self._cache[key] = value
         return self._cache[key]
 
 
 # --- appending ----------------------------------------------------------------------------------------------
 
 
-def log_append(*, entries: list[tuple[int | None, bytes]]) -> list[int]:
-    """Append (record id, canonical bytes) leaves inside the caller's transaction; returns their indexes."""
-    if not entries:
-        return []
-    state = _locked_state()  # serialises appends: dense, unique indexes
-    start = state.size
-    leaf_hashes = [merkle.leaf_hash(data) for _, data in entries]
+def log_reserve(count: int) -> int:
+    """Reserve ``count`` leaf indexes; returns the first. The state row stays locked until the transaction
+    ends, so indexes are dense and unique and appends happen in index order."""
+    state = _locked_state()
+    LogState.objects.filter(pk=1).update(size=state.size + count)
+    return state.size
+
+
+def log_store(*, start: int, leaf_hashes: list[bytes]) -> None:
+    """Store the reserved leaves' hashes and every stored-level subtree they complete (same transaction)."""
     reader = DbReader(start)
-    reader.prefetch(merkle.perfect_nodes(0, start) if start else [])  # the right edge appends build on: one query
+    reader.prefetch(merkle.perfect_nodes(0, start) if start else [])  # the right edge appends build on
     nodes = merkle.appended_nodes(start, leaf_hashes, reader)
-    now = timezone.now()
+    copy_rows(LogLeaf._meta.db_table, ("index", "leaf_hash"), ((start + i, h) for i, h in enumerate(leaf_hashes)))
     copy_rows(
-        LogLeaf._meta.db_table,
-        ("index", "record_id", "data", "leaf_hash", "appended_at"),
-        (
-            (start + i, record_id, data.decode("utf-8"), leaf_hashes[i], now)
-            for i, (record_id, data) in enumerate(entries)
-        ),
+        LogNode._meta.db_table, ("level", "index", "hash"), ((lv, ix, h) for lv, ix, h in nodes if lv >= STORED_LEVEL)
     )
-    # Level 0 is the leaf hash itself (kept on LogLeaf); only complete subtrees above it are stored here.
-    copy_rows(LogNode._meta.db_table, ("level", "index", "hash"), ((lv, ix, h) for lv, ix, h in nodes if lv > 0))
-    LogState.objects.filter(pk=1).update(size=start + len(entries))
-    return list(range(start, start + len(entries)))
+
+
+def log_append(*, datas: list[bytes]) -> int:
+    """Append leaves for these canonical bytes (the caller keeps the bytes with what it logged); returns the first index."""
+    start = log_reserve(len(datas))
+    log_store(start=start, leaf_hashes=[merkle.leaf_hash(data) for data in datas])
+    return start
 
 
 def log_size() -> int:
@@ -228,11 +239,18 @@ def consistency(*, old_size: int, new_size: int) -> dict[str, Any]:
 
 def verify_stored_log() -> list[str]:
     """Re-verify every checkpoint against the stored leaves and against its predecessor; returns problems."""
+    from evidence.models import EvidenceRecord
+
     problems: list[str] = []
     leaves = [bytes(h) for h in LogLeaf.objects.order_by("index").values_list("leaf_hash", flat=True)]
-    for index, data in enumerate(LogLeaf.objects.order_by("index").values_list("data", flat=True).iterator()):
-        if merkle.leaf_hash(data.encode()) != leaves[index]:
-            problems.append(f"leaf {index}: its hash does not match its data")
+    logged = (
+        EvidenceRecord.objects.filter(leaf_index__isnull=False)
+        .order_by("leaf_index")
+        .values_list("leaf_index", "canonical")
+    )
+    for index, data in logged.iterator():
+        if index is None or index >= len(leaves) or merkle.leaf_hash(data.encode()) != leaves[index]:
+            problems.append(f"leaf {index}: its hash does not match the logged record's canonical bytes")
     previous: LogCheckpoint | None = None
     for cp in LogCheckpoint.objects.order_by("size").select_related("key"):
         root = merkle.root_from_leaf_hashes(leaves[: cp.size]) if cp.size else merkle.EMPTY_ROOT

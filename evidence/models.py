@@ -143,6 +143,8 @@ class EvidenceRecord(models.Model):
     )
     received_at = models.DateTimeField(default=timezone.now)
     canonical_hash = models.CharField(max_length=64, help_text="SHA-256 of the RFC 8785 canonical record.")
+    canonical = models.TextField(blank=True, help_text="The canonical (RFC 8785) JSON: what the log leaf commits to.")
+    leaf_index = models.BigIntegerField(null=True, blank=True, help_text="The record's leaf in the transparency log.")
 
     objects = EvidenceRecordQuerySet.as_manager()
 
@@ -379,13 +381,11 @@ class LogState(models.Model):
 
 
 class LogLeaf(models.Model):
-    """A leaf of the transparency log: the exact canonical bytes it commits to, and their leaf hash."""
+    """A leaf hash of the transparency log, by index. The bytes it commits to live with what was logged
+    (``EvidenceRecord.canonical`` and ``.leaf_index``), so an append writes 40 bytes a leaf here."""
 
     index = models.BigIntegerField(primary_key=True)
-    record = models.OneToOneField(EvidenceRecord, on_delete=models.PROTECT, null=True, blank=True, related_name="leaf")
-    data = models.TextField(help_text="The canonical (RFC 8785) JSON the leaf hash is taken over.")
     leaf_hash = models.BinaryField(max_length=32)
-    appended_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
         return f"leaf {self.index}"

@@ -65,9 +65,7 @@ def evidence_list(
 
 def evidence_get(*, user: Any, record_id: int) -> EvidenceRecord:
     record = (
-        EvidenceRecord.objects.select_related(
-            "agent__organization", "attachment", "evidence_import", "corrects", "leaf"
-        )
+        EvidenceRecord.objects.select_related("agent__organization", "attachment", "evidence_import", "corrects")
         .filter(pk=record_id)
         .first()
     )

@@ -19,13 +19,13 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import ApiToken, Organization, User
-from evidence import canonical
+from evidence import canonical, merkle
 from evidence.attachments import AttachmentTooLarge, CheckedAttachment, check_attachment
 from evidence.checkpoint import public_key_from_pem
 from evidence.dsse import EnvelopeInvalid, open_envelope
 from evidence.errors import AttachmentTooLargeError, BatchTooLarge, EvidenceInvalid, ImportInvalid, TokenScopeForbids
 from evidence.importers import ImportError_, ImportOptions, importers
-from evidence.log import log_append
+from evidence.log import log_reserve, log_store
 from evidence.models import AccessGrant, Attachment, EvidenceImport, EvidenceRecord, TokenAgentScope, VendorKey
 from evidence.tasks import evaluate_agent
 from evidence.validation import CleanRecord, validate_record
@@ -216,6 +216,8 @@ INSERT_COLUMNS = (
     "canonical_hash",
     "signed_by_id",
     "envelope",
+    "canonical",
+    "leaf_index",
 )
 
 
@@ -339,11 +341,15 @@ def evidence_submit(
                 record_hash,
                 clean.signed_by.pk if clean.signed_by else None,
                 json_column(clean.envelope),
+                data.decode("utf-8"),
             )
         )
+    # The log lock is taken here and held to commit: leaf indexes follow the order records are accepted in.
+    start = log_reserve(len(rows))
+    rows = [(*row, start + position) for position, row in enumerate(rows)]
     ids = _insert(rows)
     buckets_add(agent_id=agent.pk, records=[item.clean for item in prepared])
-    log_append(entries=list(zip(ids, leaves, strict=True)))  # last: it holds the log lock until commit
+    log_store(start=start, leaf_hashes=[merkle.leaf_hash(data) for data in leaves])
     evaluate_agent.delay_on_commit(agent.pk)  # a breach shows within one task run of the evidence causing it
     return [StoredRecord(record_id, record_hash) for record_id, record_hash in zip(ids, hashes, strict=True)]
 

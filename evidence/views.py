@@ -294,10 +294,9 @@ def log_page(request: HttpRequest) -> HttpResponse:
 def record_proof(request: HttpRequest, record_id: int) -> HttpResponse:
     """The inclusion proof of one record against the latest checkpoint that covers it."""
     from evidence import log as tlog
-    from evidence.models import LogLeaf
 
     record = selectors.evidence_get(user=request.user, record_id=record_id)
-    leaf = LogLeaf.objects.filter(record=record).values_list("index", flat=True).first()
+    leaf = record.leaf_index
     proof = tlog.inclusion(index=leaf, checkpoint=tlog.checkpoint_covering(leaf)) if leaf is not None else None
     return render(
         request, "evidence/record_proof.html", {"record": record, "agent": record.agent, "proof": proof, "leaf": leaf}

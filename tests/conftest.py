@@ -142,6 +142,12 @@ def _celery_worker_process(django_db_setup: None, django_db_blocker: object) -> 
     """A real `celery worker` process on its own queue, sharing the test database."""
     from django.db import connection
 
+    # The test process must talk to the broker from the start: producers made for the embedded memory://
+    # broker cannot be redirected to Redis halfway through a session.
+    need(
+        bool(os.environ.get("CELERY_BROKER_URL")),
+        "the worker tests need CELERY_BROKER_URL=redis://… set for the test run",
+    )
     need(port_open(REDIS_URL, 6379), f"Redis is not reachable at {REDIS_URL}")
     db = connection.settings_dict
     if connection.vendor == "sqlite":

@@ -17,7 +17,7 @@ from accounts.api.permissions import TokenScopeAllows
 from evidence import log as tlog
 from evidence.bundle import bundle_build
 from evidence.errors import EvidenceInvalid
-from evidence.models import LogCheckpoint, LogLeaf
+from evidence.models import LogCheckpoint
 from evidence.selectors import evidence_get
 from pacts.selectors import agent_get
 from trust_portal.errors import NotFound
@@ -108,7 +108,7 @@ class ProofView(APIView):
     )
     def get(self, request: Request, record_id: int) -> Response:
         record = evidence_get(user=request.user, record_id=record_id)
-        leaf = LogLeaf.objects.filter(record=record).values_list("index", flat=True).first()
+        leaf = record.leaf_index
         if leaf is None:
             raise NotFound("This record is not in the log yet.")
         if request.query_params.get("size"):
@@ -118,7 +118,7 @@ class ProofView(APIView):
         else:
             cp = tlog.checkpoint_covering(leaf)
         body = tlog.inclusion(index=leaf, checkpoint=cp)
-        body["data"] = LogLeaf.objects.get(index=leaf).data
+        body["data"] = record.canonical
         return Response(body)
 
 

@@ -29,6 +29,12 @@ def forward(apps, schema_editor):
                 f"CREATE TRIGGER {table}_append_only BEFORE UPDATE ON {table} "
                 "BEGIN SELECT RAISE(ABORT, 'the transparency log is append-only'); END;"
             )
+        # SQLite rebuilds a table to add some columns (0004 added two to evidence records), dropping its
+        # triggers: restore the evidence guard from 0002.
+        schema_editor.execute(
+            "CREATE TRIGGER IF NOT EXISTS evidence_record_append_only BEFORE UPDATE ON evidence_evidencerecord "
+            "BEGIN SELECT RAISE(ABORT, 'evidence records are append-only'); END;"
+        )
 
 
 def backward(apps, schema_editor):

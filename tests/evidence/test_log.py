@@ -37,9 +37,12 @@ def test_ingest_appends_dense_leaves_and_the_root_matches_a_recomputation(agent,
     indexes = list(LogLeaf.objects.order_by("index").values_list("index", flat=True))
     assert indexes == list(range(12))
     assert LogState.objects.get().size == 12
-    for leaf in LogLeaf.objects.all():
-        assert merkle.leaf_hash(leaf.data.encode()) == bytes(leaf.leaf_hash)
-        assert json.loads(leaf.data)["agent"] == agent.slug
+    from evidence.models import EvidenceRecord
+
+    hashes = leaf_hashes()
+    for record in EvidenceRecord.objects.all():
+        assert merkle.leaf_hash(record.canonical.encode()) == hashes[record.leaf_index]
+        assert json.loads(record.canonical)["agent"] == agent.slug
     checkpoint = tlog.checkpoint_sign()
     assert bytes(checkpoint.root_hash) == merkle.root_from_leaf_hashes(leaf_hashes())
     assert merkle.tree_root(tlog.DbReader(12), 12) == bytes(checkpoint.root_hash)
@@ -278,7 +281,9 @@ def test_concurrent_ingest_from_threads_gives_dense_unique_leaves(postgres, agen
     assert not errors
     indexes = list(LogLeaf.objects.order_by("index").values_list("index", flat=True))
     assert indexes == list(range(400))
-    assert LogLeaf.objects.values("record").distinct().count() == 400
+    from evidence.models import EvidenceRecord
+
+    assert sorted(EvidenceRecord.objects.values_list("leaf_index", flat=True)) == list(range(400))
     assert bytes(tlog.checkpoint_sign().root_hash) == merkle.root_from_leaf_hashes(leaf_hashes())
 
 
@@ -317,3 +322,17 @@ def test_why_view_hides_restricted_evidence_from_outsiders(published_pact, agent
         f"#{stored[0].id}<"
         in client.get(f"/agents/refund-bot/clauses/{published_pact.pk}/resolution-rate/").content.decode()
     )
+
+
+def test_the_log_tables_refuse_updates(agent, vendor, wire) -> None:
+    from django.db import IntegrityError, transaction
+
+    services.evidence_submit(agent=agent, items=[wire()] * 20, user=vendor)
+    tlog.checkpoint_sign()
+    for sql in (
+        "UPDATE evidence_logleaf SET leaf_hash = leaf_hash",
+        "UPDATE evidence_lognode SET hash = hash",
+        "UPDATE evidence_logcheckpoint SET note = 'x'",
+    ):
+        with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql)

@@ -105,7 +105,7 @@ def test_signed_record_is_accepted_and_counts(
     assert response.status_code == 201, response.json()
     record = EvidenceRecord.objects.get(pk=response.json()["id"])
     assert record.signed_by.key_id == registered["key_id"]
-    leaf = json.loads(record.leaf.data)
+    leaf = json.loads(record.canonical)
     assert leaf["signed"]["keyid"] == registered["key_id"]
     from evidence.models import Verdict
 
