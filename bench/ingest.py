@@ -90,6 +90,8 @@ def copy_rate(url: str, agent_id: int, batches: list[bytes]) -> float:
         "visibility",
         "received_at",
         "canonical_hash",
+        "canonical",
+        "leaf_index",
     ]
     rows_per_batch = []
     for body in batches:
@@ -118,6 +120,8 @@ def copy_rate(url: str, agent_id: int, batches: list[bytes]) -> float:
                     "public",
                     datetime.now(UTC),
                     "0" * 64,
+                    json.dumps(r, separators=(",", ":"), sort_keys=True),  # the canonical bytes the API keeps too
+                    len(rows),
                 )
             )
         rows_per_batch.append(rows)
