@@ -14,6 +14,7 @@ to sign one that is not consistent with the previous checkpoint. The key comes f
 from __future__ import annotations
 
 import base64
+import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -157,13 +158,14 @@ def signing_key() -> SigningKey:
     if not pem:
         path = Path(settings.LOG_SIGNING_KEY_FILE)
         if not path.exists():
-            generated = Ed25519PrivateKey.generate()
-            path.write_bytes(
-                generated.private_bytes(
-                    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-                )
+            generated = Ed25519PrivateKey.generate().private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
             )
-            path.chmod(0o600)
+            try:  # exclusive create: two processes starting at once end up with one key, not two
+                with open(path, "xb", opener=lambda name, flags: os.open(name, flags, 0o600)) as handle:
+                    handle.write(generated)
+            except FileExistsError:
+                pass
         pem = path.read_text()
     key = serialization.load_pem_private_key(pem.encode(), password=None)
     if not isinstance(key, Ed25519PrivateKey):
