@@ -276,3 +276,15 @@ def merkle_memory(leaf_hashes: list[bytes], size: int) -> merkle.MemoryTree:
     tree = merkle.MemoryTree()
     tree.extend_leaf_hashes(leaf_hashes[:size])
     return tree
+
+
+def checkpoint_latest() -> LogCheckpoint:
+    """The newest checkpoint (signing the first one if the log has none)."""
+    return LogCheckpoint.objects.select_related("key").order_by("-size").first() or checkpoint_sign()
+
+
+def checkpoint_at(size: int) -> LogCheckpoint:
+    found = LogCheckpoint.objects.select_related("key").filter(size=size).first()
+    if found is None:
+        raise NotFound(f"No checkpoint at size {size}.")
+    return found

@@ -154,3 +154,21 @@ def clause_evidence(
             reason = f"older than {spec.max_evidence_age_days} day(s): stale"
         out.append((record, reason))
     return out
+
+
+def signing_key_list(*, user: Any) -> QuerySet[Any]:
+    """The signing keys of the user's own organization."""
+    from evidence.models import VendorKey
+
+    organization = user.organization if getattr(user, "is_authenticated", False) else None
+    if organization is None:
+        return VendorKey.objects.none()
+    return VendorKey.objects.filter(organization=organization).order_by("-created_at")
+
+
+def access_grant_get(*, grant_id: int) -> AccessGrant:
+    """A grant by id (services check that the caller is its agent's vendor before changing it)."""
+    grant = AccessGrant.objects.select_related("agent", "organization").filter(pk=grant_id).first()
+    if grant is None:
+        raise NotFound("No such grant.")
+    return grant

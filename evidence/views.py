@@ -18,7 +18,6 @@ from accounts.roles import signed_in_user
 from evidence import selectors, services
 from evidence.forms import EvidenceFilterForm, GrantForm, ImportForm, IngestTokenForm
 from evidence.importers import ImportOptions
-from evidence.models import AccessGrant
 from pacts.models import Agent
 from pacts.rules import is_agent_vendor
 from pacts.selectors import agent_get
@@ -166,11 +165,7 @@ def grant_create(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 @domain_errors_as_http
 def grant_revoke(request: HttpRequest, grant_id: int) -> HttpResponse:
-    grant = AccessGrant.objects.select_related("agent").filter(pk=grant_id).first()
-    if grant is None:
-        from django.http import Http404
-
-        raise Http404
+    grant = selectors.access_grant_get(grant_id=grant_id)
     services.access_grant_revoke(grant=grant, user=signed_in_user(request))
     messages.success(request, "Access revoked.")
     return redirect("evidence:agent", slug=grant.agent.slug)
@@ -204,8 +199,6 @@ def my_evidence(request: HttpRequest) -> HttpResponse:
         restricted_count=Count("evidence", filter=Q(evidence__visibility="restricted")),
         latest=Max("evidence__observed_to"),
     )
-    from evidence.models import VendorKey
-
     return render(
         request,
         "evidence/my_evidence.html",
@@ -214,7 +207,7 @@ def my_evidence(request: HttpRequest) -> HttpResponse:
             "form": form,
             "issued": issued,
             "now": timezone.now(),
-            "signing_keys": VendorKey.objects.filter(organization=organization).order_by("-created_at"),
+            "signing_keys": selectors.signing_key_list(user=user),
         },
         status=400 if form.errors else 200,
     )

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.roles import signed_in_user
-from evidence import services
+from evidence import selectors, services
 from evidence.models import VendorKey
 
 PROBLEM = OpenApiResponse(
@@ -33,13 +33,7 @@ class KeyOutput(serializers.ModelSerializer):
 class KeyListView(APIView):
     @extend_schema(responses={200: KeyOutput(many=True), 401: PROBLEM}, tags=["evidence"])
     def get(self, request: Request) -> Response:
-        organization = signed_in_user(request).organization
-        keys = (
-            VendorKey.objects.filter(organization=organization).order_by("-created_at")
-            if organization
-            else VendorKey.objects.none()
-        )
-        return Response(KeyOutput(keys, many=True).data)
+        return Response(KeyOutput(selectors.signing_key_list(user=signed_in_user(request)), many=True).data)
 
     @extend_schema(
         request=KeyInput, responses={201: KeyOutput, 400: PROBLEM, 401: PROBLEM, 403: PROBLEM}, tags=["evidence"]

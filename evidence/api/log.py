@@ -55,7 +55,7 @@ class LogView(APIView):
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=["log"])
     def get(self, request: Request) -> Response:
-        latest = LogCheckpoint.objects.select_related("key").order_by("-size").first() or tlog.checkpoint_sign()
+        latest = tlog.checkpoint_latest()
         key = tlog.signing_key()
         return Response(
             {"origin": key.name, "size": tlog.log_size(), "key_id": key.key_id, "latest": _checkpoint_body(latest)}
@@ -78,10 +78,7 @@ class CheckpointView(APIView):
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT, 404: PROBLEM}, tags=["log"])
     def get(self, request: Request, size: int) -> Response:
-        cp = LogCheckpoint.objects.select_related("key").filter(size=size).first()
-        if cp is None:
-            raise NotFound(f"No checkpoint at size {size}.")
-        return Response(_checkpoint_body(cp))
+        return Response(_checkpoint_body(tlog.checkpoint_at(size)))
 
 
 class ConsistencyView(APIView):
@@ -112,9 +109,7 @@ class ProofView(APIView):
         if leaf is None:
             raise NotFound("This record is not in the log yet.")
         if request.query_params.get("size"):
-            cp = LogCheckpoint.objects.select_related("key").filter(size=_int(request, "size")).first()
-            if cp is None:
-                raise NotFound("No checkpoint of that size.")
+            cp = tlog.checkpoint_at(_int(request, "size"))
         else:
             cp = tlog.checkpoint_covering(leaf)
         body = tlog.inclusion(index=leaf, checkpoint=cp)

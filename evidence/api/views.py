@@ -24,11 +24,10 @@ from evidence.api import serializers as s
 from evidence.errors import EvidenceInvalid
 from evidence.idempotency import fingerprint, run_idempotently
 from evidence.importers import ImportOptions
-from evidence.models import AccessGrant, EvidenceRecord
+from evidence.models import EvidenceRecord
 from pacts.selectors import agent_get
 from trust_portal.api.exceptions import problem_response
 from trust_portal.api.pagination import CursorPagination
-from trust_portal.errors import NotFound
 
 PROBLEM = OpenApiResponse(
     description="Problem details (application/problem+json)", response={"$ref": "#/components/schemas/Problem"}
@@ -255,9 +254,7 @@ class AgentGrantListView(APIView):
 class GrantDetailView(APIView):
     @extend_schema(responses={200: s.GrantOutput, 401: PROBLEM, 404: PROBLEM}, tags=["evidence"])
     def delete(self, request: Request, grant_id: int) -> Response:
-        grant = AccessGrant.objects.select_related("agent", "organization").filter(pk=grant_id).first()
-        if grant is None:
-            raise NotFound("No such grant.")
+        grant = selectors.access_grant_get(grant_id=grant_id)
         return Response(s.GrantOutput(services.access_grant_revoke(grant=grant, user=signed_in_user(request))).data)
 
 
