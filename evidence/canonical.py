@@ -169,9 +169,14 @@ _SAFE_FIELDS = frozenset(
 
 def _fixed_shape(record: dict[str, Any]) -> bool:
     """Only the fields canonical_record writes, whose keys and string values need no checks."""
-    return record.keys() <= _SAFE_FIELDS and all(
-        isinstance(record.get(name, 0), int) and abs(record.get(name, 0)) <= MAX_SAFE
-        for name in ("successes", "trials")
+    if not record.keys() <= _SAFE_FIELDS:
+        return False
+    successes, trials = record.get("successes", 0), record.get("trials", 0)
+    return (
+        successes.__class__ is int
+        and trials.__class__ is int
+        and -MAX_SAFE <= successes <= MAX_SAFE
+        and -MAX_SAFE <= trials <= MAX_SAFE
     )
 
 
