@@ -224,8 +224,9 @@ def compare(measured: float, comparator: str, threshold: float) -> bool:
 
 def refusal(clause: ClauseSpec, key: Key) -> str | None:
     """Why evidence with this key and shape may not count for the clause (None: it may)."""
+    # Reasons never quote the refused record's own attributes: verdicts are public, records may be restricted.
     if key.kind not in clause.evidence_kinds:
-        return f"kind {key.kind} is not one the clause accepts ({', '.join(clause.evidence_kinds)})"
+        return f"its kind is not one the clause accepts ({', '.join(clause.evidence_kinds)})"
     if clause.requires_signed_evidence and not key.signed:
         return "the clause requires signed evidence"
     if clause.preregistered:
@@ -236,7 +237,7 @@ def refusal(clause: ClauseSpec, key: Key) -> str | None:
             ("scorer", clause.prereg_scorer, key.scorer),
         ):
             if wanted and wanted != got:
-                return f"not measured as pre-registered: {name} {got or '(none)'} ≠ {wanted}"
+                return f"not measured as pre-registered: the {name} differs from {wanted}"
     if clause.aggregation == "rate" and not key.counts:
         return "a rate needs successes and trials, not measured values"
     if clause.aggregation in NEEDS_VALUES and key.counts:

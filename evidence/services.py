@@ -149,8 +149,21 @@ def _prepare(items: list[Any], *, agent: Agent, now: datetime, batch: bool, limi
     corrected_ids = {p.clean.corrects for p in prepared if p.clean.corrects}
     if corrected_ids:
         found = set(EvidenceRecord.objects.filter(agent=agent, pk__in=corrected_ids).values_list("pk", flat=True))
+        restricted = set(
+            EvidenceRecord.objects.filter(pk__in=found, visibility="restricted").values_list("pk", flat=True)
+        )
         for index, raw in enumerate(items):
             target = raw.get("corrects") if isinstance(raw, dict) else None
+            if not isinstance(target, int) or isinstance(target, bool):
+                continue
+            if target in found and target in restricted and raw.get("visibility", "public") != "restricted":
+                problems.append(
+                    {
+                        "field": f"{index}.corrects" if batch else "corrects",
+                        "message": "A public record cannot correct a restricted one (it would reveal it); make the correction restricted too.",
+                        "code": "invalid",
+                    }
+                )
             if target in corrected_ids and target not in found:
                 problems.append(
                     {

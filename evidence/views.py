@@ -21,6 +21,7 @@ from evidence.importers import ImportOptions
 from pacts.models import Agent
 from pacts.rules import is_agent_vendor
 from pacts.selectors import agent_get
+from pacts.services import require_agent_vendor
 from trust_portal.errors import DomainError
 from trust_portal.web import add_errors_to_form, domain_errors_as_http, paginate
 
@@ -71,8 +72,7 @@ def agent_evidence(request: HttpRequest, slug: str) -> HttpResponse:
 def evidence_import(request: HttpRequest, slug: str) -> HttpResponse:
     user = signed_in_user(request)
     agent = agent_get(user=user, slug=slug)
-    if not is_agent_vendor(user, agent):
-        raise PermissionDenied("Only the agent's vendor submits evidence.")
+    require_agent_vendor(user=user, agent=agent)  # outsiders: 404
     form = ImportForm(request.POST, request.FILES)
     result, created = None, False
     if form.is_valid():
@@ -142,6 +142,7 @@ def record_attachment(request: HttpRequest, record_id: int) -> FileResponse:
 def grant_create(request: HttpRequest, slug: str) -> HttpResponse:
     user = signed_in_user(request)
     agent = agent_get(user=user, slug=slug)
+    require_agent_vendor(user=user, agent=agent)  # outsiders: 404
     form = GrantForm(request.POST)
     if form.is_valid():
         try:

@@ -350,3 +350,12 @@ def agent_follow(*, agent: Agent, user: User) -> Follow:
 
 def agent_unfollow(*, agent: Agent, user: User) -> None:
     Follow.objects.filter(agent=agent, user=user).delete()
+
+
+def require_agent_vendor(*, user: User, agent: Agent) -> None:
+    """Writes on an agent's pacts or evidence: its vendor only; to anyone else the target does not exist (404).
+
+    Views call it before parsing a request body, so outsiders learn nothing from validation errors.
+    """
+    if not member_of(user, agent.organization_id):
+        raise NotFound(f"No agent {agent.slug!r}.")

@@ -111,8 +111,7 @@ def agent_follow_toggle(request: HttpRequest, slug: str) -> HttpResponse:
 def pact_create(request: HttpRequest, slug: str) -> HttpResponse:
     user = signed_in_user(request)
     agent = selectors.agent_get(user=user, slug=slug)
-    if not is_agent_vendor(user, agent):
-        raise PermissionDenied("Only the agent's vendor writes its pacts.")
+    services.require_agent_vendor(user=user, agent=agent)  # outsiders: 404
     form = PactForm(request.POST or None, initial={"document": STARTER_DOCUMENT})
     if request.method == "POST" and form.is_valid():
         try:
@@ -198,6 +197,7 @@ def version_publish(request: HttpRequest, pact_id: int, number: int) -> HttpResp
     user = signed_in_user(request)
     pact = selectors.pact_get(user=user, pact_id=pact_id)
     version = selectors.pact_version_get(user=user, pact=pact, number=number)
+    services.require_agent_vendor(user=user, agent=pact.agent)  # outsiders: 404 (domain_errors_as_http)
     form = PublishForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Tick the confirmation to publish: a published version can never be changed.")
@@ -221,6 +221,7 @@ def version_new_draft(request: HttpRequest, pact_id: int) -> HttpResponse:
     """Start the next version from the one in force (or the latest)."""
     user = signed_in_user(request)
     pact = selectors.pact_get(user=user, pact_id=pact_id)
+    services.require_agent_vendor(user=user, agent=pact.agent)
     base = selectors.pact_current_version(pact=pact) or selectors.pact_version_list(user=user, pact=pact).first()
     if base is None:
         raise PermissionDenied("Nothing to start from.")
@@ -242,6 +243,7 @@ def version_new_draft(request: HttpRequest, pact_id: int) -> HttpResponse:
 def pact_review(request: HttpRequest, pact_id: int) -> HttpResponse:
     user = signed_in_user(request)
     pact = selectors.pact_get(user=user, pact_id=pact_id)
+    services.require_agent_vendor(user=user, agent=pact.agent)
     try:
         pact = services.pact_review(pact=pact, user=user, note=request.POST.get("note", "")[:2000])
     except DomainError as error:

@@ -11,13 +11,24 @@ from accounts.models import ApiToken
 
 
 class TokenScopeAllows(permissions.BasePermission):
-    """A read-only token may only read."""
+    """A read-only token may only read; a token scoped to agents may only read and submit evidence.
 
-    message = "This token is read-only."
-    code = "token_read_only"
+    Views that accept writes from agent-scoped tokens (evidence submission and import) set
+    ``scoped_tokens_may_write = True`` and check the scope against the agent themselves; everywhere else an
+    agent-scoped token cannot create tokens, grants, pacts or anything else (403).
+    """
+
+    message = "This token may not do that."
+    code = "token_scope"
 
     def has_permission(self, request: Request, view: Any) -> bool:
         token = request.auth
-        if isinstance(token, ApiToken) and token.read_only:
-            return request.method in permissions.SAFE_METHODS
+        if not isinstance(token, ApiToken) or request.method in permissions.SAFE_METHODS:
+            return True
+        if token.read_only:
+            self.message = "This token is read-only."
+            return False
+        if not getattr(view, "scoped_tokens_may_write", False) and token.agent_scopes.exists():  # type: ignore[attr-defined]
+            self.message = "This token is limited to submitting evidence for its agents."
+            return False
         return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from django.http import HttpResponse
@@ -45,7 +46,7 @@ def _int(request: Request, name: str, default: int | None = None) -> int:
         if default is None:
             raise EvidenceInvalid(f"{name} is required.", field=name)
         return default
-    if not raw.isdigit():
+    if not re.fullmatch(r"[0-9]{1,18}", raw):
         raise EvidenceInvalid(f"{name} must be a whole number.", field=name)
     return int(raw)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -76,7 +77,7 @@ class AgentVerdictsView(APIView):
         agent = agent_get(user=request.user, slug=slug)
         if request.query_params.get("history") in ("1", "true", "yes"):
             pact = request.query_params.get("pact", "")
-            if pact and not pact.isdigit():
+            if pact and not re.fullmatch(r"[0-9]{1,18}", pact):
                 raise EvidenceInvalid("pact must be a pact id (a whole number).", field="pact")
             history = selectors.verdict_history(
                 agent=agent,

@@ -26,6 +26,7 @@ from evidence.idempotency import fingerprint, run_idempotently
 from evidence.importers import ImportOptions
 from evidence.models import EvidenceRecord
 from pacts.selectors import agent_get
+from pacts.services import require_agent_vendor
 from trust_portal.api.exceptions import problem_response
 from trust_portal.api.pagination import CursorPagination
 
@@ -58,14 +59,20 @@ def _time_param(request: Request, name: str) -> Any:
     raw = request.query_params.get(name)
     if not raw:
         return None
-    parsed = parse_datetime(raw)
+    try:
+        parsed = parse_datetime(raw)
+        if parsed is not None and parsed.tzinfo is not None:
+            parsed.utcoffset()  # extreme offsets overflow only when used
+    except (ValueError, OverflowError):
+        parsed = None
     if parsed is None:
-        raise EvidenceInvalid(f"{name} is not a date-time.", field=name)
+        raise EvidenceInvalid(f"{name} is not a date-time (e.g. 2026-11-20T00:00:00Z).", field=name)
     return parsed
 
 
 class AgentEvidenceView(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly, TokenScopeAllows]
+    scoped_tokens_may_write = True  # the service checks the token's agents
 
     @extend_schema(
         parameters=[
@@ -153,6 +160,7 @@ class _FormatIsNotARenderer(DefaultContentNegotiation):
 class AgentEvidenceImportView(APIView):
     permission_classes = [IsAuthenticated, TokenScopeAllows]
     content_negotiation_class = _FormatIsNotARenderer
+    scoped_tokens_may_write = True  # the service checks the token's agents
     parser_classes = [MultiPartParser, FileUploadParser]
 
     @extend_schema(
@@ -179,6 +187,7 @@ class AgentEvidenceImportView(APIView):
     def post(self, request: Request, slug: str) -> Response:
         user = signed_in_user(request)
         agent = agent_get(user=user, slug=slug)
+        require_agent_vendor(user=user, agent=agent)
         upload = request.data.get("file") if hasattr(request.data, "get") else None
         if upload is None:
             return problem_response(
@@ -236,6 +245,7 @@ class AgentGrantListView(APIView):
     def post(self, request: Request, slug: str) -> Response:
         user = signed_in_user(request)
         agent = agent_get(user=user, slug=slug)
+        require_agent_vendor(user=user, agent=agent)
         data = s.GrantInput(data=request.data)
         data.is_valid(raise_exception=True)
         organization = Organization.objects.filter(slug=data.validated_data["organization"]).first()

@@ -113,6 +113,7 @@ class AgentPactListView(APIView):
     def post(self, request: Request, slug: str) -> Response:
         user = signed_in_user(request)
         agent = selectors.agent_get(user=user, slug=slug)
+        services.require_agent_vendor(user=user, agent=agent)
         data = s.PactCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         pact = services.pact_create(agent=agent, user=user, **data.validated_data)
@@ -146,6 +147,7 @@ class PactVersionListView(APIView):
     def post(self, request: Request, pact_id: int) -> Response:
         user = signed_in_user(request)
         pact = selectors.pact_get(user=user, pact_id=pact_id)
+        services.require_agent_vendor(user=user, agent=pact.agent)
         data = s.PactVersionCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         version = services.pact_version_create_draft(pact=pact, user=user, **data.validated_data)
@@ -172,6 +174,7 @@ class PactVersionDetailView(APIView):
         user = signed_in_user(request)
         pact = selectors.pact_get(user=user, pact_id=pact_id)
         version = selectors.pact_version_get(user=user, pact=pact, number=number)
+        services.require_agent_vendor(user=user, agent=pact.agent)
         data = s.PactVersionPatchInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         services.pact_version_update_draft(version=version, user=user, **data.validated_data)
@@ -190,6 +193,7 @@ class PactVersionPublishView(APIView):
         user = signed_in_user(request)
         pact = selectors.pact_get(user=user, pact_id=pact_id)
         version = selectors.pact_version_get(user=user, pact=pact, number=number)
+        services.require_agent_vendor(user=user, agent=pact.agent)
         data = s.PublishInput(data=request.data)
         data.is_valid(raise_exception=True)
         services.pact_version_publish(version=version, user=user, **data.validated_data)
@@ -205,6 +209,7 @@ class PactReviewView(APIView):
     def post(self, request: Request, pact_id: int) -> Response:
         user = signed_in_user(request)
         pact = selectors.pact_get(user=user, pact_id=pact_id)
+        services.require_agent_vendor(user=user, agent=pact.agent)
         data = s.ReviewInput(data=request.data)
         data.is_valid(raise_exception=True)
         services.pact_review(pact=pact, user=user, note=data.validated_data["note"])

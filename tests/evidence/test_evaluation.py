@@ -163,11 +163,11 @@ MATCHING = dict(task="refund_policy_eval", task_version="1", dataset_hash="ab" *
 @pytest.mark.parametrize(
     ("mismatch", "reason"),
     [
-        ({"task": "other_eval"}, "task other_eval"),
-        ({"task_version": "2"}, "task version 2"),
+        ({"task": "other_eval"}, "the task differs from refund_policy_eval"),
+        ({"task_version": "2"}, "the task version differs from 1"),
         ({"dataset_hash": "cd" * 32}, "dataset"),
-        ({"scorer": "model_graded"}, "scorer model_graded"),
-        ({"task": ""}, "task (none)"),
+        ({"scorer": "model_graded"}, "the scorer differs from match"),
+        ({"task": ""}, "the task differs"),
     ],
 )
 def test_pre_registration_mismatches_are_refused_with_the_reason(mismatch, reason) -> None:
@@ -190,7 +190,8 @@ def test_wrong_kind_and_wrong_shape_are_refused() -> None:
     c = clause(aggregation="rate", evidence_kinds=("eval_run",))
     verdict = evaluate(c, [obs(1, kind="telemetry", successes=1, trials=1), obs(2, kind="eval_run", value=0.9)], NOW)
     reasons = dict(verdict.refused)
-    assert "kind telemetry" in reasons[1]
+    assert "its kind is not one the clause accepts (eval_run)" in reasons[1]
+    assert "telemetry" not in reasons[1]  # reasons never quote the refused record (it may be restricted)
     assert "needs successes and trials" in reasons[2]
     p95 = evaluate(clause(aggregation="p95"), [obs(3, successes=1, trials=2)], NOW)
     assert "needs measured values" in p95.refused[0][1]
