@@ -24,6 +24,7 @@ from accounts.services import token_digest
 from evidence import services
 from evidence.models import AccessGrant, EvidenceImport, EvidenceRecord, TokenAgentScope
 from pacts import services as pact_services
+from tests.evidence.conftest import wire_record
 from tests.pacts.conftest import agent, document, draft_pact, published_pact  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -37,24 +38,8 @@ ROW_LINK = re.compile(r'<a href="/evidence/(\d+)/">#')
 
 
 def wire(days_old: float = 3, **overrides: Any) -> dict[str, Any]:
-    """One wire-format record whose period ended ``days_old`` days ago (an override of None drops the key)."""
-    end = timezone.now() - timedelta(days=days_old)
-    record: dict[str, Any] = {
-        "kind": "telemetry",
-        "metric": "task_success",
-        "successes": 57,
-        "trials": 60,
-        "observed_from": (end - timedelta(days=1)).isoformat(),
-        "observed_to": end.isoformat(),
-        "source": {"tool": "prod-telemetry", "version": "1.4"},
-        "visibility": "public",
-    }
-    for key, value in overrides.items():
-        if value is None:
-            record.pop(key, None)
-        else:
-            record[key] = value
-    return record
+    """One wire-format record whose period ended ``days_old`` days ago."""
+    return wire_record(age=timedelta(days=days_old), **overrides)
 
 
 def submit(agent, user, *items: dict[str, Any]) -> list[EvidenceRecord]:
