@@ -126,7 +126,7 @@ def fill(agent, user, count: int, *, start: datetime, end: datetime, rng: random
 
 
 def timed_evaluation(agent_id: int, rounds: int, now: datetime) -> float:
-    from evidence.verdicts import agent_evaluate
+    from verdicts.evaluation import agent_evaluate
 
     samples = []
     for _ in range(rounds):
@@ -151,9 +151,10 @@ def main() -> None:
     from django.db import connection
 
     from accounts.services import member_create, organization_get_or_create
-    from evidence.models import MetricBucket, Verdict
-    from evidence.tasks import sweep_verdicts
+    from evidence.models import MetricBucket
     from pacts.services import agent_create, pact_create, pact_version_publish
+    from verdicts.models import Verdict
+    from verdicts.tasks import sweep_verdicts
 
     current_app.conf.task_always_eager = True
     rng = random.Random(7)

@@ -51,7 +51,7 @@ def grow_log(target: int) -> None:
     """Append synthetic leaves (no records) up to ``target`` leaves, 20k at a time."""
     from django.db import transaction
 
-    from evidence.log import log_append, log_size
+    from transparency.log import log_append, log_size
 
     size = log_size()
     while size < target:
@@ -62,8 +62,8 @@ def grow_log(target: int) -> None:
 
 
 def proof_time(size: int, samples: int, rng: random.Random) -> float:
-    from evidence import merkle
-    from evidence.log import DbReader
+    from transparency.log import DbReader
+    from trustcore import merkle
 
     times = []
     for _ in range(samples):
@@ -150,11 +150,11 @@ def main() -> None:
     print(f"ratio with / without: {aw / awo:.1%}  (goal ≥ 90 %)")
 
     # 2. offline verification throughput
-    from evidence.bundle import bundle_build
-    from evidence.log import signing_key
-    from evidence.verify import verify_bundle
     from pacts.demo_documents import SCHEDULER
     from pacts.services import pact_create, pact_version_publish
+    from transparency.log import signing_key
+    from trustcore.verify import verify_bundle
+    from verdicts.bundle import bundle_build
 
     bundled = agent_create(user=user, name="Bundle Bot", slug="bundle-bot")
     pact = pact_create(agent=bundled, user=user, title="p", document=SCHEDULER)

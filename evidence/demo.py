@@ -19,10 +19,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.utils import timezone
 
 from accounts.models import Organization, User
-from evidence import dsse, services
+from evidence import services
 from evidence.importers import ImportOptions
 from evidence.models import EvidenceRecord
 from pacts.models import Agent
+from trustcore import dsse
 
 DATA = Path(__file__).parent / "demo_data"
 DAYS = 90
@@ -205,16 +206,7 @@ def seed(out: TextIO) -> list[tuple[str, str, str]]:
         user=vendor,
         note="Due diligence for the 2027 contract",
     )
-    # The compliance series: evaluate every agent once a day over the period, as the sweep would have.
-    from evidence.verdicts import agent_evaluate
-
-    written = 0
-    for days_ago in range(DAYS - 1, -1, -1):
-        moment = now - timedelta(days=days_ago)
-        for agent in (refund_bot, reviewer, scheduler):
-            written += len(agent_evaluate(agent_id=agent.pk, now=moment))
     out.write(
-        f"evidence: {total} records over {DAYS} days, an Inspect AI log and a promptfoo run imported, 1 access grant, "
-        f"{written} verdicts in the compliance history\n"
+        f"evidence: {total} records over {DAYS} days, an Inspect AI log and a promptfoo run imported, 1 access grant\n"
     )
     return []

@@ -1,19 +1,26 @@
-"""Extension points other apps fill in (so that dependencies keep pointing one way).
+"""Extension points of evidence capture, filled by the apps that build on it (dependencies point one way).
 
-``disputed_clauses``: functions ``(agent_id) -> set[(pact_id, clause_id)]`` naming the clauses an open
-dispute covers. The disputes app registers one; evaluation marks those verdicts ``disputed`` beside
-their computed status.
+``leaf_log``: the one function ``(canonical bytes of each record) -> first leaf index`` that appends
+accepted records to the transparency log inside the ingest transaction (the records carry their index).
+The verdicts app, which knows both evidence and the log, sets it (``verdicts.apps``).
+
+``evidence_accepted``: functions ``(agent_id) -> None`` called inside the ingest transaction once the
+records are stored; queue work with ``delay_on_commit`` (evaluation does).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-disputed_clauses: list[Callable[[int], set[tuple[int, str]]]] = []
+leaf_log: list[Callable[[list[bytes]], int]] = []
+evidence_accepted: list[Callable[[int], None]] = []
 
 
-def clauses_under_dispute(agent_id: int) -> set[tuple[int, str]]:
-    found: set[tuple[int, str]] = set()
-    for provider in disputed_clauses:
-        found |= provider(agent_id)
-    return found
+def log_leaves(datas: list[bytes]) -> int | None:
+    """Append the leaves through the registered log; None when no log is installed."""
+    return leaf_log[0](datas) if leaf_log else None
+
+
+def accepted(agent_id: int) -> None:
+    for handler in evidence_accepted:
+        handler(agent_id)

@@ -266,7 +266,7 @@ class MetricBucket(models.Model):
     """Mergeable summary of one hour's (or day's) evidence of one metric of one agent, per evidence key.
 
     Kept up to date in the same transaction as ingest, so evaluation reads O(days in the window) buckets
-    instead of every record ever (``evidence.evaluation``).
+    instead of every record ever (``trustcore.evaluator``).
     """
 
     class Span(models.TextChoices):
@@ -287,7 +287,7 @@ class MetricBucket(models.Model):
     records = models.PositiveIntegerField(default=0)
     newest = models.DateTimeField()
     oldest = models.DateTimeField()
-    state = models.JSONField(help_text="evidence.evaluation.Aggregate, serialised.")
+    state = models.JSONField(help_text="trustcore.evaluator.Aggregate, serialised.")
 
     class Meta:
         constraints = [
@@ -312,137 +312,6 @@ class MetricBucket(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agent_id} {self.metric} {self.start:%Y-%m-%d %H}h ({self.records} records)"
-
-
-class Verdict(models.Model):
-    """One evaluation of one clause that changed something: the compliance time series.
-
-    The row with ``is_current`` is the clause's present status (one per pact and clause). A verdict is
-    computed from evidence only; ``disputed`` is set when an open dispute covers the clause and never
-    turns a breach into trust.
-    """
-
-    class Status(models.TextChoices):
-        MET = "met", "Met"
-        BREACHED = "breached", "Breached"
-        STALE = "stale", "Stale"
-        INSUFFICIENT = "insufficient_evidence", "Insufficient evidence"
-
-    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="verdicts")
-    pact_version = models.ForeignKey("pacts.PactVersion", on_delete=models.PROTECT, related_name="verdicts")
-    pact = models.ForeignKey("pacts.Pact", on_delete=models.PROTECT, related_name="verdicts")
-    clause_id = models.CharField(max_length=63)
-    status = models.CharField(max_length=25, choices=Status.choices)
-    disputed = models.BooleanField(default=False)
-    measured = models.FloatField(null=True, blank=True)
-    threshold = models.FloatField()
-    comparator = models.CharField(max_length=2)
-    samples = models.PositiveBigIntegerField(default=0)
-    min_samples = models.PositiveIntegerField()
-    window_start = models.DateTimeField()
-    window_end = models.DateTimeField()
-    freshest_at = models.DateTimeField(null=True, blank=True)
-    used_records = models.PositiveIntegerField(default=0)
-    refused_records = models.PositiveIntegerField(default=0)
-    refusals = models.JSONField(
-        default=list, blank=True, help_text="[[reason, count], …] of the evidence that did not count."
-    )
-    note = models.CharField(max_length=300, blank=True)
-    computed_at = models.DateTimeField(default=timezone.now, db_index=True)
-    is_current = models.BooleanField(default=True)
-
-    class Meta:
-        ordering = ["-computed_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["pact", "clause_id"], condition=Q(is_current=True), name="verdict_one_current_per_clause"
-            ),
-        ]
-        indexes = [
-            models.Index(fields=["agent", "is_current"], name="verdict_agent_current"),
-            models.Index(fields=["pact", "clause_id", "computed_at"], name="verdict_series"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.agent_id}/{self.clause_id}: {self.status} at {self.computed_at:%Y-%m-%d %H:%M}"
-
-    @property
-    def shown_status(self) -> str:
-        return "disputed" if self.disputed else self.status
-
-
-class LogState(models.Model):
-    """The one row holding the log's size; appends lock it, so leaf indexes are dense and unique."""
-
-    size = models.BigIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"log of {self.size} leaves"
-
-
-class LogLeaf(models.Model):
-    """A leaf hash of the transparency log, by index. The bytes it commits to live with what was logged
-    (``EvidenceRecord.canonical`` and ``.leaf_index``), so an append writes 40 bytes a leaf here."""
-
-    index = models.BigIntegerField(primary_key=True)
-    leaf_hash = models.BinaryField(max_length=32)
-
-    def __str__(self) -> str:
-        return f"leaf {self.index}"
-
-
-class LogNode(models.Model):
-    """The hash of a complete (perfect) subtree: level k, index i covers leaves [i·2^k, (i+1)·2^k).
-
-    Written once when the subtree completes; any proof needs O(log n) of them.
-    """
-
-    level = models.PositiveSmallIntegerField()
-    index = models.BigIntegerField()
-    hash = models.BinaryField(max_length=32)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["level", "index"], name="lognode_unique_position")]
-
-    def __str__(self) -> str:
-        return f"node {self.level}/{self.index}"
-
-
-class LogKey(models.Model):
-    """A public key the log has signed checkpoints with (kept after rotation so old checkpoints verify)."""
-
-    name = models.CharField(max_length=200)
-    key_id = models.CharField(max_length=8, help_text="Hex of the signed-note key id.")
-    public_pem = models.TextField()
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["name", "key_id"], name="logkey_unique")]
-
-    def __str__(self) -> str:
-        return f"{self.name}+{self.key_id}"
-
-
-class LogCheckpoint(models.Model):
-    """A signed checkpoint (C2SP tlog-checkpoint): origin, size, root hash, signature."""
-
-    size = models.BigIntegerField(unique=True)
-    root_hash = models.BinaryField(max_length=32)
-    note = models.TextField()
-    key = models.ForeignKey(LogKey, on_delete=models.PROTECT, related_name="checkpoints")
-    signed_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-size"]
-
-    def __str__(self) -> str:
-        return f"checkpoint at size {self.size}"
-
-    @property
-    def root_hash_b64(self) -> str:
-        import base64
-
-        return base64.b64encode(bytes(self.root_hash)).decode()
 
 
 class VendorKey(models.Model):

@@ -19,20 +19,19 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import ApiToken, Organization, User
-from evidence import canonical, merkle
+from evidence import canonical, hooks
 from evidence.attachments import AttachmentTooLarge, CheckedAttachment, check_attachment
-from evidence.checkpoint import public_key_from_pem
-from evidence.dsse import EnvelopeInvalid, open_envelope
+from evidence.buckets import buckets_add
 from evidence.errors import AttachmentTooLargeError, BatchTooLarge, EvidenceInvalid, ImportInvalid, TokenScopeForbids
 from evidence.importers import ImportError_, ImportOptions, importers
-from evidence.log import log_reserve, log_store
 from evidence.models import AccessGrant, Attachment, EvidenceImport, EvidenceRecord, TokenAgentScope, VendorKey
-from evidence.tasks import evaluate_agent
 from evidence.validation import CleanRecord, validate_record
-from evidence.verdicts import buckets_add
 from pacts.models import Agent
 from pacts.rules import member_of
 from trust_portal.errors import Forbidden, NotFound, PayloadTooLarge
+from trustcore.canonical import canonical_record, iso
+from trustcore.dsse import EnvelopeInvalid, open_envelope
+from trustcore.notes import public_key_from_pem
 
 
 def batch_limit() -> int:
@@ -289,7 +288,7 @@ def evidence_submit(
         dict(EvidenceRecord.objects.filter(pk__in=corrected).values_list("pk", "canonical_hash")) if corrected else {}
     )
     vendor_slug = agent.organization.slug
-    received_iso = canonical.iso(received_at)
+    received_iso = iso(received_at)
     json_column = _json_for(connection.vendor)
     rows: list[tuple[Any, ...]] = []
     hashes: list[str] = []
@@ -297,7 +296,7 @@ def evidence_submit(
     for item in prepared:
         clean = item.clean
         attachment = _store_attachment(item.attachment) if item.attachment else None
-        canon = canonical.canonical_record(
+        canon = canonical_record(
             agent=agent.slug,
             vendor=vendor_slug,
             kind=clean.kind,
@@ -358,12 +357,11 @@ def evidence_submit(
             )
         )
     # The log lock is taken here and held to commit: leaf indexes follow the order records are accepted in.
-    start = log_reserve(len(rows))
-    rows = [(*row, start + position) for position, row in enumerate(rows)]
+    start = hooks.log_leaves(leaves)
+    rows = [(*row, None if start is None else start + position) for position, row in enumerate(rows)]
     ids = _insert(rows)
     buckets_add(agent_id=agent.pk, records=[item.clean for item in prepared])
-    log_store(start=start, leaf_hashes=[merkle.leaf_hash(data) for data in leaves])
-    evaluate_agent.delay_on_commit(agent.pk)  # a breach shows within one task run of the evidence causing it
+    hooks.accepted(agent.pk)  # evaluation, queued on commit: a breach shows within one task run of its evidence
     return [StoredRecord(record_id, record_hash) for record_id, record_hash in zip(ids, hashes, strict=True)]
 
 
@@ -507,7 +505,7 @@ def vendor_key_register(*, user: User, name: str, public_pem: str) -> VendorKey:
         key = public_key_from_pem(public_pem.strip().encode())
     except ValueError as error:
         raise EvidenceInvalid(f"Not an Ed25519 public key in PEM form: {error}", field="public_pem") from None
-    from evidence.dsse import key_id
+    from trustcore.dsse import key_id
 
     kid = key_id(key)
     if VendorKey.objects.filter(key_id=kid).exists():

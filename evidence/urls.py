@@ -12,9 +12,6 @@ urlpatterns = [
     path("grants/<int:grant_id>/revoke/", views.grant_revoke, name="grant_revoke"),
     path("evidence/<int:record_id>/", views.record_detail, name="record"),
     path("evidence/<int:record_id>/attachment/", views.record_attachment, name="attachment"),
-    path("agents/<slug:slug>/clauses/<int:pact_id>/<str:clause_id>/", views.clause_why, name="clause"),
-    path("log/", views.log_page, name="log"),
     path("evidence/signing-keys/", views.signing_key_register, name="signing_key_register"),
     path("evidence/signing-keys/<str:key_id>/revoke/", views.signing_key_revoke, name="signing_key_revoke"),
-    path("evidence/<int:record_id>/proof/", views.record_proof, name="record_proof"),
 ]

@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import rfc8785
 import yaml
 from jsonschema.exceptions import ValidationError as SchemaError
+
+from trustcore import jcs
 
 SCHEMA_ID = "pact/v1"
 SUPPORTED_SCHEMAS = (SCHEMA_ID,)
@@ -160,7 +161,7 @@ def _json_safe(value: Any, path: str) -> Any:
 
 def canonical_bytes(document: Any) -> bytes:
     """RFC 8785 (JCS) canonical JSON: the bytes the content hash is taken over."""
-    return rfc8785.dumps(document)
+    return jcs.dumps(document)
 
 
 def content_hash(document: Any) -> str:

@@ -56,3 +56,9 @@ class TooManyAttempts(DomainError):
     def __init__(self, detail: str | None = None, *, retry_after: int = 60) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class InvalidQuery(DomainError):
+    status = 400
+    code = "invalid_query"
+    title = "Invalid query parameter"

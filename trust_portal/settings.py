@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "accounts",
     "pacts",
     "evidence",
+    "transparency",
+    "verdicts",
 ]
 
 MIDDLEWARE = [
@@ -215,13 +217,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "purge-idempotency-keys": {"task": "evidence.purge_idempotency_keys", "schedule": 3600.0},
-    # Staleness comes with the passage of time, not only with new data.
+    # Appends queue a checkpoint on commit; this one covers anything a lost task missed.
     "sign-checkpoint": {
-        "task": "evidence.sign_checkpoint",
+        "task": "transparency.sign_checkpoint",
         "schedule": env.int("CHECKPOINT_SECONDS", default=300, minimum=10),
     },
+    # Staleness comes with the passage of time, not only with new data.
     "sweep-verdicts": {
-        "task": "evidence.sweep_verdicts",
+        "task": "verdicts.sweep",
         "schedule": env.int("VERDICT_SWEEP_SECONDS", default=900, minimum=10),
     },
 }
@@ -240,6 +243,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 LOG_ORIGIN = env.str("LOG_ORIGIN", default="trust-portal.local/log")
 LOG_SIGNING_KEY = env.str("LOG_SIGNING_KEY", default="")  # an Ed25519 private key, PEM
 LOG_SIGNING_KEY_FILE = Path(env.str("LOG_SIGNING_KEY_FILE", default=str(BASE_DIR / "log-key.pem")))
+CHECKPOINT_COALESCE_SECONDS = 5  # appends within this long after one another are covered by one signing task
 
 # --- Email ----------------------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

@@ -11,6 +11,8 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("accounts.api.urls")),
     path("", include("pacts.api.urls")),
     path("", include("evidence.api.urls")),
+    path("", include("transparency.api.urls")),
+    path("", include("verdicts.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -20,6 +22,8 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("pacts.urls")),
     path("", include("evidence.urls")),
+    path("", include("transparency.urls")),
+    path("", include("verdicts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     re_path(r"^api/", api_not_found),

@@ -21,9 +21,8 @@ import struct
 import zipfile
 from typing import Any
 
-import rfc8785
-
 from evidence.importers import ImportError_, ImportOptions, Parsed
+from trustcore import jcs
 
 ZSTD_METHOD = 93
 MAX_ENTRY_BYTES = 64 * 1024 * 1024  # refuse zip bombs
@@ -32,7 +31,7 @@ VALUE_TO_FLOAT = {"C": 1.0, "I": 0.0, "P": 0.5, "N": 0.0}
 
 def dataset_hash(dataset: dict[str, Any]) -> str:
     identity = {k: dataset.get(k) for k in ("name", "location", "samples", "sample_ids")}
-    return hashlib.sha256(rfc8785.dumps(identity)).hexdigest()
+    return hashlib.sha256(jcs.dumps(identity)).hexdigest()
 
 
 def _read_entry(archive: zipfile.ZipFile, raw: bytes, name: str) -> Any:

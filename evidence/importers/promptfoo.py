@@ -15,9 +15,8 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-import rfc8785
-
 from evidence.importers import ImportError_, ImportOptions, Parsed
+from trustcore import jcs
 
 
 def parse(data: bytes, options: ImportOptions) -> Parsed:
@@ -37,7 +36,7 @@ def parse(data: bytes, options: ImportOptions) -> Parsed:
     started = _parse_time(results.get("timestamp") or (document.get("metadata") or {}).get("evaluationCreatedAt"))
     finished = started + timedelta(milliseconds=float(stats.get("durationMs") or 0))
     tests = config.get("tests") or []
-    dataset = hashlib.sha256(rfc8785.dumps(tests)).hexdigest() if tests else ""
+    dataset = hashlib.sha256(jcs.dumps(tests)).hexdigest() if tests else ""
     task = str(config.get("description") or "promptfoo eval")[:200]
 
     by_provider: dict[str, list[dict[str, Any]]] = {}

@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
                 ('records', models.PositiveIntegerField(default=0)),
                 ('newest', models.DateTimeField()),
                 ('oldest', models.DateTimeField()),
-                ('state', models.JSONField(help_text='evidence.evaluation.Aggregate, serialised.')),
+                ('state', models.JSONField(help_text='trustcore.evaluator.Aggregate, serialised.')),
                 ('agent', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='pacts.agent')),
             ],
             options={

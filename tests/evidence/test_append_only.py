@@ -9,6 +9,7 @@ from django.db import IntegrityError, connection, transaction
 
 from evidence import canonical, services
 from evidence.models import EvidenceImmutable, EvidenceRecord
+from trustcore.canonical import canonical_record, iso
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +52,7 @@ def test_database_refuses_raw_deletes_on_postgres(postgres, record) -> None:
 
 def test_canonical_hash_matches_the_canonical_record(record, agent) -> None:
     expected = canonical.record_hash(
-        canonical.canonical_record(
+        canonical_record(
             agent=agent.slug,
             vendor=agent.organization.slug,
             kind=record.kind,
@@ -69,5 +70,5 @@ def test_canonical_hash_matches_the_canonical_record(record, agent) -> None:
 
 
 def test_iso_times_are_utc_with_z() -> None:
-    assert canonical.iso(datetime(2026, 11, 20, tzinfo=UTC)) == "2026-11-20T00:00:00Z"
-    assert canonical.iso(datetime(2026, 11, 20, 0, 0, 0, 500000, tzinfo=UTC)) == "2026-11-20T00:00:00.5Z"
+    assert iso(datetime(2026, 11, 20, tzinfo=UTC)) == "2026-11-20T00:00:00Z"
+    assert iso(datetime(2026, 11, 20, 0, 0, 0, 500000, tzinfo=UTC)) == "2026-11-20T00:00:00.5Z"

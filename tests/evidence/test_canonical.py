@@ -60,7 +60,7 @@ json_numbers = st.integers(min_value=-(2**53) + 1, max_value=2**53 - 1) | st.flo
 def test_evidence_record_fast_path_equals_rfc8785(value, values, payload, text) -> None:
     from datetime import UTC, datetime
 
-    from evidence.canonical import canonical_record
+    from trustcore.canonical import canonical_record
 
     moment = datetime(2026, 11, 20, 1, 2, 3, 450000, tzinfo=UTC)
     for shape in ({"value": value}, {"values": values}, {"successes": 3, "trials": 7}):

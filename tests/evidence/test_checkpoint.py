@@ -1,4 +1,4 @@
-"""Signed checkpoints (evidence.checkpoint): C2SP tlog-checkpoint bodies in C2SP signed notes.
+"""Signed checkpoints (trustcore.notes): C2SP tlog-checkpoint bodies in C2SP signed notes.
 
 Known answers from other implementations:
 
@@ -29,7 +29,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evidence.checkpoint import (
+from trustcore.merkle import MemoryTree
+from trustcore.notes import (
     MAX_SIGNATURES,
     Checkpoint,
     CheckpointError,
@@ -47,7 +48,6 @@ from evidence.checkpoint import (
     verify_checkpoint,
     verify_note,
 )
-from evidence.merkle import MemoryTree
 
 EM_DASH = "\u2014"
 

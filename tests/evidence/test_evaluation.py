@@ -11,7 +11,7 @@ import time_machine
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evidence.evaluation import (
+from trustcore.evaluator import (
     BREACHED,
     DAY,
     INSUFFICIENT,
@@ -25,7 +25,7 @@ from evidence.evaluation import (
     measure,
     parts_for,
 )
-from evidence.sketch import ALPHA
+from trustcore.sketch import ALPHA
 
 NOW = datetime(2026, 11, 26, 12, 0, 0, tzinfo=UTC)
 
@@ -99,7 +99,7 @@ def test_every_aggregation_with_every_comparator_decides(aggregation, comparator
     shape = {"successes": 9, "trials": 10} if aggregation == "rate" else {"values": (0.2, 0.4, 0.9)}
     verdict = evaluate(clause(aggregation=aggregation, comparator=comparator, threshold=0.5), [obs(**shape)], NOW)
     assert verdict.status in (MET, BREACHED)
-    from evidence.evaluation import compare
+    from trustcore.evaluator import compare
 
     assert (verdict.status == MET) == compare(verdict.measured, comparator, 0.5)
 
@@ -275,6 +275,6 @@ def test_incremental_equals_from_scratch(raw, aggregation, window_days, age_days
 
 
 def test_measure_of_nothing_is_none() -> None:
-    from evidence.evaluation import Aggregate
+    from trustcore.evaluator import Aggregate
 
     assert measure("mean", Aggregate()) is None

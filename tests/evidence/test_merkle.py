@@ -1,4 +1,4 @@
-"""The transparency log's Merkle tree (evidence.merkle): RFC 6962 / RFC 9162 known answers and properties.
+"""The transparency log's Merkle tree (trustcore.merkle): RFC 6962 / RFC 9162 known answers and properties.
 
 Known-answer vectors, copied from public implementations' test data:
 
@@ -36,7 +36,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evidence.merkle import (
+from trustcore.merkle import (
     EMPTY_ROOT,
     MemoryTree,
     appended_nodes,

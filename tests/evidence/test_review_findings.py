@@ -8,7 +8,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from evidence import services
-from evidence.verdicts import agent_evaluate
+from verdicts.evaluation import agent_evaluate
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/agents/refund-bot/evidence/"

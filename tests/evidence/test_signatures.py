@@ -9,12 +9,12 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from evidence import dsse
-from evidence import log as tlog
-from evidence.bundle import bundle_build
 from evidence.models import EvidenceRecord
-from evidence.verify import BundleInvalid, verify_bundle
 from pacts.demo_documents import refunds_v2
+from transparency import log as tlog
+from trustcore import dsse
+from trustcore.verify import BundleInvalid, verify_bundle
+from verdicts.bundle import bundle_build
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/agents/refund-bot/evidence/"
@@ -107,7 +107,7 @@ def test_signed_record_is_accepted_and_counts(
     assert record.signed_by.key_id == registered["key_id"]
     leaf = json.loads(record.canonical)
     assert leaf["signed"]["keyid"] == registered["key_id"]
-    from evidence.models import Verdict
+    from verdicts.models import Verdict
 
     assert Verdict.objects.get(clause_id="policy-accuracy", is_current=True).used_records == 1
 
@@ -146,6 +146,7 @@ def test_bundle_carries_signatures_and_the_verifier_checks_them(
 ) -> None:
     post(bearer(vendor), envelope(accuracy(wire), private_key))
     post(bearer(vendor), wire())
+    tlog.checkpoint_sign()
     bundle = bundle_build(user=vendor, agent=agent)
     key = tlog.signing_key().public_pem.encode()
     assert verify_bundle(bundle, key)["records"] == 2

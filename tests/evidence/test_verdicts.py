@@ -10,11 +10,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from evidence import hooks, services
-from evidence.evaluation import ClauseSpec, evaluate
-from evidence.models import EvidenceRecord, MetricBucket, Verdict
-from evidence.tasks import evaluate_agent, sweep_verdicts
-from evidence.verdicts import agent_evaluate, clause_verdict, observation
+from evidence import services
+from evidence.models import EvidenceRecord, MetricBucket
+from trustcore.evaluator import ClauseSpec, evaluate
+from verdicts import hooks
+from verdicts.evaluation import agent_evaluate, clause_verdict, observation
+from verdicts.models import Verdict
+from verdicts.tasks import evaluate_agent, sweep_verdicts
 
 pytestmark = pytest.mark.django_db
 
@@ -236,7 +238,7 @@ def test_home_pages_list_agents_with_their_clause_statuses(
 def test_charts_handle_a_clause_with_no_verdicts_yet() -> None:
     from django.utils import timezone
 
-    from evidence.charts import compliance_figure, periods
+    from verdicts.charts import compliance_figure, periods
 
     assert periods([], timezone.now()) == []
     figure = compliance_figure(title="c", unit="", threshold=0.9, comparator=">=", verdicts=[], now=timezone.now())

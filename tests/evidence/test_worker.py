@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from evidence import services
-from evidence.models import Verdict
 from tests.conftest import wait_for
+from verdicts.models import Verdict
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -20,7 +20,7 @@ def test_worker_evaluates_after_ingest_and_a_rerun_changes_nothing(
     )
     assert Verdict.objects.get(agent=agent, clause_id="resolution-rate", is_current=True).status == "breached"
     count = Verdict.objects.count()
-    from evidence.tasks import evaluate_agent
+    from verdicts.tasks import evaluate_agent
 
     assert evaluate_agent.delay(agent.pk).get(timeout=60) == 0
     assert Verdict.objects.count() == count

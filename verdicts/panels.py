@@ -1,4 +1,5 @@
-"""The clause status board the evidence app adds to the agent page (through pacts.hooks.agent_panels)."""
+"""Panels verdicts add to other apps' pages: the clause status board on the agent page
+(``pacts.hooks.agent_panels``) and the home page's agents with their clauses' status."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 
-from evidence.charts import compliance_figure
-from evidence.selectors import verdict_board, verdict_history
+from verdicts.charts import compliance_figure
+from verdicts.selectors import verdict_board, verdict_history
 
 
 def clause_board(request: HttpRequest, agent: Any) -> dict[str, Any] | None:
@@ -33,7 +34,7 @@ def clause_board(request: HttpRequest, agent: Any) -> dict[str, Any] | None:
             percent=percent,
         )
         rows.append({"status": item, "figure": figure, "figure_id": f"figure-{index}", "percent": percent})
-    return {"template": "evidence/_clause_board.html", "context": {"rows": rows, "agent": agent, "now": now}}
+    return {"template": "verdicts/_clause_board.html", "context": {"rows": rows, "agent": agent, "now": now}}
 
 
 def home_agents(request: HttpRequest) -> dict[str, Any] | None:
@@ -41,8 +42,8 @@ def home_agents(request: HttpRequest) -> dict[str, Any] | None:
     from collections import Counter
 
     from accounts.roles import signed_in_user
-    from evidence.models import Verdict
     from pacts.models import Agent
+    from verdicts.models import Verdict
 
     user = signed_in_user(request)
     organization = user.organization
@@ -58,4 +59,4 @@ def home_agents(request: HttpRequest) -> dict[str, Any] | None:
     ):
         statuses[agent_id]["disputed" if disputed else status] += 1
     rows = [{"agent": a, "statuses": sorted(statuses[a.pk].items())} for a in agents]
-    return {"template": "evidence/_home_agents.html", "context": {"title": title, "rows": rows, "empty": empty}}
+    return {"template": "verdicts/_home_agents.html", "context": {"title": title, "rows": rows, "empty": empty}}

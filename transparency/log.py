@@ -4,7 +4,7 @@ Every accepted evidence record becomes a leaf (RFC 9162: leaf hash = SHA-256(0x0
 In the ingest transaction, ``log_reserve`` locks the single ``LogState`` row and reserves the batch's leaf
 indexes (dense and unique under concurrent ingest; the record rows carry their index and canonical
 bytes), and ``log_store`` writes the leaf hashes and every subtree of 16+ leaves they complete
-(``LogNode``). Proofs then read O(log n) stored hashes (``evidence.merkle``), never rehash the log.
+(``LogNode``). Proofs then read O(log n) stored hashes (``trustcore.merkle``), never rehash the log.
 
 Checkpoints are signed notes (C2SP tlog-checkpoint) with the deployment's Ed25519 key; the code refuses
 to sign one that is not consistent with the previous checkpoint. The key comes from ``LOG_SIGNING_KEY``
@@ -23,13 +23,15 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
+from django.core.cache import cache as shared_cache
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
-from evidence import checkpoint as notes
-from evidence import merkle
-from evidence.models import LogCheckpoint, LogKey, LogLeaf, LogNode, LogState
+from transparency import hooks
+from transparency.models import LogCheckpoint, LogKey, LogLeaf, LogNode, LogState
 from trust_portal.db import copy_rows
 from trust_portal.errors import Conflict, DomainError, NotFound
+from trustcore import merkle, notes
 
 
 class InconsistentLog(Conflict):
@@ -114,11 +116,29 @@ def log_store(*, start: int, leaf_hashes: list[bytes]) -> None:
     )
 
 
-def log_append(*, datas: list[bytes]) -> int:
-    """Append leaves for these canonical bytes (the caller keeps the bytes with what it logged); returns the first index."""
+def log_append(datas: list[bytes]) -> int:
+    """Append leaves for these canonical bytes (call inside the writer's transaction; the caller keeps the
+    bytes with what it logged); returns the first index. A checkpoint is signed soon after the commit."""
     start = log_reserve(len(datas))
     log_store(start=start, leaf_hashes=[merkle.leaf_hash(data) for data in datas])
+    checkpoint_soon()
     return start
+
+
+CHECKPOINT_PENDING = "transparency:checkpoint-pending"
+
+
+def checkpoint_soon() -> None:
+    """Queue one checkpoint signing for after this transaction commits; a burst of appends queues one task.
+
+    The flag lives in the shared cache for a few seconds: appends while a signing is already queued add
+    nothing, and the task clears the flag before it reads the tree, so an append that lands while it runs
+    queues the next one. If the transaction rolls back, the flag expires and the beat schedule signs anyway.
+    """
+    from transparency.tasks import sign_checkpoint
+
+    if shared_cache.add(CHECKPOINT_PENDING, 1, timeout=settings.CHECKPOINT_COALESCE_SECONDS):
+        sign_checkpoint.delay_on_commit()
 
 
 def log_size() -> int:
@@ -167,9 +187,12 @@ def signing_key() -> SigningKey:
             except FileExistsError:
                 pass
         pem = path.read_text()
-    key = serialization.load_pem_private_key(pem.encode(), password=None)
+    try:
+        key = serialization.load_pem_private_key(pem.encode(), password=None)
+    except (ValueError, TypeError) as error:
+        raise ImproperlyConfigured(f"LOG_SIGNING_KEY: not a PEM private key without a password ({error}).") from None
     if not isinstance(key, Ed25519PrivateKey):
-        raise DomainError("LOG_SIGNING_KEY is not an Ed25519 private key.")
+        raise ImproperlyConfigured("LOG_SIGNING_KEY: not an Ed25519 private key.")
     return SigningKey(name=name, private=key)
 
 
@@ -202,12 +225,11 @@ def checkpoint_sign() -> LogCheckpoint:
     return LogCheckpoint.objects.create(size=state.size, root_hash=root, note=note, key=log_key_row())
 
 
-def checkpoint_covering(index: int) -> LogCheckpoint:
-    """The latest checkpoint that includes leaf ``index``, signing a new one if none does yet."""
-    latest = LogCheckpoint.objects.order_by("-size").select_related("key").first()
-    if latest is None or latest.size <= index:
-        latest = checkpoint_sign()
-    return latest
+def checkpoint_covering(index: int) -> LogCheckpoint | None:
+    """The latest checkpoint that includes leaf ``index``; None while the next one is not signed yet
+    (reads never sign: the task queued by the append does, seconds later)."""
+    latest = checkpoint_latest()
+    return latest if latest is not None and latest.size > index else None
 
 
 # --- proofs ----------------------------------------------------------------------------------------------------
@@ -241,18 +263,12 @@ def consistency(*, old_size: int, new_size: int) -> dict[str, Any]:
 
 def verify_stored_log() -> list[str]:
     """Re-verify every checkpoint against the stored leaves and against its predecessor; returns problems."""
-    from evidence.models import EvidenceRecord
-
     problems: list[str] = []
     leaves = [bytes(h) for h in LogLeaf.objects.order_by("index").values_list("leaf_hash", flat=True)]
-    logged = (
-        EvidenceRecord.objects.filter(leaf_index__isnull=False)
-        .order_by("leaf_index")
-        .values_list("leaf_index", "canonical")
-    )
-    for index, data in logged.iterator():
-        if index is None or index >= len(leaves) or merkle.leaf_hash(data.encode()) != leaves[index]:
-            problems.append(f"leaf {index}: its hash does not match the logged record's canonical bytes")
+    for source in hooks.logged_data:
+        for index, data in source():
+            if index is None or index >= len(leaves) or merkle.leaf_hash(data.encode()) != leaves[index]:
+                problems.append(f"leaf {index}: its hash does not match the logged data's canonical bytes")
     previous: LogCheckpoint | None = None
     for cp in LogCheckpoint.objects.order_by("size").select_related("key"):
         root = merkle.root_from_leaf_hashes(leaves[: cp.size]) if cp.size else merkle.EMPTY_ROOT
@@ -278,9 +294,9 @@ def merkle_memory(leaf_hashes: list[bytes], size: int) -> merkle.MemoryTree:
     return tree
 
 
-def checkpoint_latest() -> LogCheckpoint:
-    """The newest checkpoint (signing the first one if the log has none)."""
-    return LogCheckpoint.objects.select_related("key").order_by("-size").first() or checkpoint_sign()
+def checkpoint_latest() -> LogCheckpoint | None:
+    """The newest signed checkpoint (None before the first is signed)."""
+    return LogCheckpoint.objects.select_related("key").order_by("-size").first()
 
 
 def checkpoint_at(size: int) -> LogCheckpoint:

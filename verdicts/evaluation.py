@@ -1,8 +1,6 @@
-"""Writes of the interpret layer: hour buckets kept at ingest, and verdicts from them.
+"""Evaluation into verdicts: every clause of every pact in force, from the metric buckets kept at ingest.
 
-``buckets_add`` runs inside the ingest transaction: it summarises the new records per (metric, hour,
-evidence key) into ``MetricBucket`` rows (insert-if-missing, then row-locked merge, so concurrent
-ingests cannot lose an update). ``agent_evaluate`` computes every clause of every pact in force from
+``agent_evaluate`` computes every clause of every pact in force from
 the buckets inside the window plus the raw records of the few hours cut by the window and
 freshness boundaries — O(new evidence + buckets in window), never O(all evidence) — and writes a verdict
 row only when a clause's status, measured value or sample count changed.
@@ -15,12 +13,14 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-import orjson
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from evidence.evaluation import (
+from evidence.buckets import BUCKET_FIELDS
+from evidence.models import EvidenceRecord, MetricBucket
+from pacts.models import Agent, Pact, PactVersion
+from trustcore.evaluator import (
     DAY,
     HOUR,
     QUANTILES,
@@ -33,106 +33,12 @@ from evidence.evaluation import (
     edge_days,
     edge_hours,
     evaluate_parts,
-    hour_start,
     parts_for,
     window,
 )
-from evidence.evaluation import Verdict as Computed
-from evidence.hooks import clauses_under_dispute
-from evidence.models import EvidenceRecord, MetricBucket, Verdict
-from evidence.validation import CleanRecord
-from pacts.models import Agent, Pact, PactVersion
-
-BUCKET_FIELDS = (
-    "span",
-    "metric",
-    "start",
-    "kind",
-    "task",
-    "task_version",
-    "dataset_hash",
-    "scorer",
-    "signed",
-    "counts",
-)
-
-
-def buckets_add(*, agent_id: int, records: Iterable[CleanRecord]) -> int:
-    """Fold new records into their hour and day buckets (call inside the ingest transaction). Returns buckets touched."""
-    hours: dict[tuple[Any, ...], list[Any]] = {}
-    for record in records:
-        slot = (
-            "hour",
-            record.metric,
-            hour_start(record.observed_to),
-            record.kind,
-            record.task_name,
-            record.task_version,
-            record.dataset_hash,
-            record.scorer,
-            record.signed_by is not None,
-            record.trials is not None,
-        )
-        group = hours.get(slot)
-        if group is None:
-            group = hours[slot] = [Aggregate(), record.observed_to, record.observed_to, 0]
-        group[0].add(value=record.value, values=record.values, successes=record.successes, trials=record.trials)
-        group[1] = max(group[1], record.observed_to)
-        group[2] = min(group[2], record.observed_to)
-        group[3] += 1
-    groups: dict[tuple[Any, ...], tuple[Aggregate, datetime, datetime, int]] = {}
-    days: dict[tuple[Any, ...], list[Any]] = {}
-    for slot, (aggregate, newest, oldest, count) in hours.items():
-        groups[slot] = (aggregate, newest, oldest, count)
-        day_slot = ("day", slot[1], day_start(slot[2]), *slot[3:])
-        day = days.get(day_slot)
-        if day is None:
-            day = days[day_slot] = [Aggregate(), newest, oldest, 0]
-        day[0].merge(aggregate)
-        day[1], day[2], day[3] = max(day[1], newest), min(day[2], oldest), day[3] + count
-    groups.update({slot: (g[0], g[1], g[2], g[3]) for slot, g in days.items()})
-    if not groups:
-        return 0
-    MetricBucket.objects.bulk_create(
-        [
-            MetricBucket(
-                agent_id=agent_id,
-                **dict(zip(BUCKET_FIELDS, slot, strict=True)),
-                records=0,
-                newest=newest,
-                oldest=oldest,
-                state=Aggregate().to_json(),
-            )
-            for slot, (_, newest, oldest, _) in groups.items()
-        ],
-        ignore_conflicts=True,
-    )
-    # A coarse indexed filter, then the exact slots in Python (a long OR of slots is slow to plan).
-    locked = MetricBucket.objects.select_for_update().filter(
-        agent_id=agent_id, metric__in={slot[1] for slot in groups}, start__in={slot[2] for slot in groups}
-    )
-    changed = []
-    for bucket in locked:
-        slot = tuple(getattr(bucket, name) for name in BUCKET_FIELDS)
-        if slot not in groups:
-            continue
-        aggregate, newest, oldest, count = groups[slot]
-        merged = Aggregate.from_json(bucket.state)
-        merged.merge(aggregate)
-        bucket.state = merged.to_json()
-        bucket.newest = newest if bucket.records == 0 else max(bucket.newest, newest)
-        bucket.oldest = oldest if bucket.records == 0 else min(bucket.oldest, oldest)
-        bucket.records += count
-        changed.append(bucket)
-    # One prepared UPDATE run many times (psycopg pipelines it): Django's bulk_update builds a CASE per
-    # column and row, which costs more than the evaluation it serves once a batch touches many buckets.
-    table = MetricBucket._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {table} SET state = %s, newest = %s, oldest = %s, records = %s WHERE id = %s",  # noqa: S608 - model table
-            [(orjson.dumps(b.state).decode(), b.newest, b.oldest, b.records, b.pk) for b in changed],
-        )
-    return len(changed)
+from trustcore.evaluator import Verdict as Computed
+from verdicts.hooks import clauses_under_dispute
+from verdicts.models import Verdict
 
 
 def _bucket_part(bucket: MetricBucket, *, sketch: bool) -> tuple[Any, Part]:

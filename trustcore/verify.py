@@ -1,6 +1,7 @@
-"""Verify a Trust Portal evidence bundle offline: ``python -m evidence.verify BUNDLE --key LOG_KEY.pem``.
+"""Verify a Trust Portal evidence bundle offline: ``trust-verify BUNDLE --key LOG_KEY.pem``.
 
-Needs only the Python standard library and ``cryptography``: no database, no server, no network. It checks
+Also ``python trust-verify.pyz BUNDLE --key LOG_KEY.pem`` (the zipapp the portal serves) or
+``python -m trustcore BUNDLE --key …``. Needs only the Python standard library and ``cryptography``: no database, no server, no network. It checks
 the log's signed checkpoint against the key you trust, every record's leaf hash and inclusion proof
 against that checkpoint, every pact document against its content hash, and recomputes every verdict
 from the records with the portal's own evaluator. Exit 0 when everything checks; otherwise exit 1 with a
@@ -19,9 +20,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from evidence import checkpoint as notes
-from evidence import dsse, merkle
-from evidence.evaluation import clause_specs, evaluate, observation_from_canonical, parse_time
+from trustcore import dsse, merkle, notes
+from trustcore.evaluator import clause_specs, evaluate, observation_from_canonical, parse_time
 
 FORMAT = "trust-portal-bundle/v1"
 
@@ -141,7 +141,7 @@ def _close(a: Any, b: float | None) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m evidence.verify", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="trust-verify", description=__doc__.split("\n\n")[0])
     parser.add_argument("bundle", type=Path)
     parser.add_argument(
         "--key", type=Path, required=True, help="the log's public key (PEM), e.g. from /api/v1/log/key.pem"

@@ -7,8 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from evidence.log import log_size, verify_stored_log
-from evidence.models import LogCheckpoint
+from transparency.log import log_size, verify_stored_log
+from transparency.models import LogCheckpoint
 
 
 class Command(BaseCommand):

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
@@ -13,15 +12,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.permissions import TokenScopeAllows
-from evidence import selectors
-from evidence.errors import EvidenceInvalid
-from evidence.models import Verdict
 from pacts.selectors import agent_get
 from trust_portal.api.pagination import CursorPagination
-
-PROBLEM = OpenApiResponse(
-    description="Problem details (application/problem+json)", response={"$ref": "#/components/schemas/Problem"}
-)
+from trust_portal.api.params import query_int_or_none
+from trust_portal.api.schema import PROBLEM
+from verdicts import selectors
+from verdicts.models import Verdict
 
 
 class VerdictOutput(serializers.ModelSerializer):
@@ -36,6 +32,7 @@ class VerdictOutput(serializers.ModelSerializer):
     class Meta:
         model = Verdict
         fields = [
+            "id",
             "pact",
             "pact_version",
             "clause_id",
@@ -76,12 +73,9 @@ class AgentVerdictsView(APIView):
     def get(self, request: Request, slug: str) -> Response:
         agent = agent_get(user=request.user, slug=slug)
         if request.query_params.get("history") in ("1", "true", "yes"):
-            pact = request.query_params.get("pact", "")
-            if pact and not re.fullmatch(r"[0-9]{1,18}", pact):
-                raise EvidenceInvalid("pact must be a pact id (a whole number).", field="pact")
             history = selectors.verdict_history(
                 agent=agent,
-                pact_id=int(pact) if pact else None,
+                pact_id=query_int_or_none(request, "pact"),
                 clause_id=request.query_params.get("clause", "")[:63],
             ).select_related("pact_version")
             paginator = CursorPagination()

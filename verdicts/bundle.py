@@ -1,18 +1,19 @@
-"""Portable evidence bundles: everything behind an agent's verdicts, verifiable offline (``evidence.verify``).
+"""Portable evidence bundles: everything behind an agent's verdicts, verifiable offline (``trustcore.verify``).
 
 Format ``trust-portal-bundle/v1`` (JSON)::
 
     format, generated_at, as_of            the moment the verdicts are computed at
     agent {slug, name, vendor}
     scope                                  whose view it is (restricted records only for those who may see them)
-    log {origin, key_name, key_id, checkpoint}   a signed checkpoint covering every record below
+    log {origin, key_name, key_id, checkpoint}   the latest signed checkpoint; it covers every record below
+    pending_records                        records too new for that checkpoint, left out (the next one covers them)
     pacts [{pact, title, version, content_hash, document (RFC 8785 text), verdicts [{clause_id, status,
            measured, samples, used [record ids]}]}]
     records [{id, leaf_index, data (the canonical JSON the leaf commits to), inclusion_proof [base64]}]
     signatures [envelope | null]           the vendor's DSSE envelope for each record (same positions as records)
     vendor_keys {keyid: PEM}               the vendor keys those envelopes are signed with
 
-The verdicts are computed from exactly the bundled records with the evaluator the verifier runs
+Building a bundle signs nothing (reads never write). The verdicts are computed from exactly the bundled records with the evaluator the verifier runs
 (exact percentiles), so anyone can recompute them.
 """
 
@@ -24,16 +25,23 @@ from typing import Any
 
 from django.utils import timezone
 
-from evidence import log as tlog
-from evidence import merkle
-from evidence.canonical import iso
-from evidence.evaluation import ClauseSpec, evaluate, observation_from_canonical, window
 from evidence.models import EvidenceRecord, VendorKey
 from evidence.selectors import can_see_restricted, evidence_list
-from evidence.verify import FORMAT
 from pacts.documents import canonical_bytes
 from pacts.models import Agent
 from pacts.selectors import agent_pacts, pact_current_version
+from transparency import log as tlog
+from trust_portal.errors import DomainError
+from trustcore import merkle
+from trustcore.canonical import iso
+from trustcore.evaluator import ClauseSpec, evaluate, observation_from_canonical, window
+from trustcore.verify import FORMAT
+
+
+class LogPending(DomainError):
+    status = 503
+    code = "log_pending"
+    title = "No signed checkpoint yet"
 
 
 def bundle_build(*, user: Any, agent: Agent, now: datetime | None = None) -> dict[str, Any]:
@@ -55,14 +63,18 @@ def bundle_build(*, user: Any, agent: Agent, now: datetime | None = None) -> dic
             )
         specs_by_pact.append((pact, version, specs))
 
+    checkpoint = tlog.checkpoint_latest()
+    if checkpoint is None:
+        raise LogPending("The log has no signed checkpoint yet; retry in a few seconds.")
+    logged = EvidenceRecord.objects.filter(pk__in=record_ids, leaf_index__isnull=False)
     leaves: list[tuple[int, int, str]] = [
         (int(index), pk, data)
-        for index, pk, data in EvidenceRecord.objects.filter(pk__in=record_ids, leaf_index__isnull=False)
+        for index, pk, data in logged.filter(leaf_index__lt=checkpoint.size)
         .order_by("leaf_index")
         .values_list("leaf_index", "pk", "canonical")
         if index is not None
     ]
-    checkpoint = tlog.checkpoint_covering(leaves[-1][0]) if leaves else tlog.checkpoint_sign()
+    pending = logged.filter(leaf_index__gte=checkpoint.size).count()
     reader = tlog.DbReader(checkpoint.size)
 
     records = [
@@ -122,6 +134,7 @@ def bundle_build(*, user: Any, agent: Agent, now: datetime | None = None) -> dic
             "checkpoint": checkpoint.note,
         },
         "pacts": pacts,
+        "pending_records": pending,
         "records": records,
         "signatures": signatures,
         "vendor_keys": vendor_keys,

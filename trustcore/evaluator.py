@@ -16,7 +16,7 @@ Rules (DESIGN.md, "Evaluation", "Freshness", "Pre-registration"):
 
 Evidence is summarised in mergeable ``Aggregate`` states so that per-hour buckets kept in the database
 give the same answer as the raw records — exactly for count/sum/mean/rate/min/max, and within the
-sketch's ±1 % relative error for percentiles (``evidence.sketch``). Raw evaluation keeps the values and
+sketch's ±1 % relative error for percentiles (``trustcore.sketch``). Raw evaluation keeps the values and
 computes percentiles exactly; the offline verifier uses it.
 """
 
@@ -29,7 +29,7 @@ from datetime import UTC as UTC_TZ
 from datetime import datetime, timedelta
 from typing import Any
 
-from evidence.sketch import Sketch, exact_quantile
+from trustcore.sketch import Sketch, exact_quantile
 
 MET, BREACHED, STALE, INSUFFICIENT, DISPUTED = "met", "breached", "stale", "insufficient_evidence", "disputed"
 STATUSES = (MET, BREACHED, STALE, INSUFFICIENT, DISPUTED)

@@ -1,0 +1,67 @@
+"""Verdicts: the compliance time series of every clause of every agent's pact in force."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from pacts.models import Agent
+
+
+class Verdict(models.Model):
+    """One evaluation of one clause that changed something: the compliance time series.
+
+    The row with ``is_current`` is the clause's present status (one per pact and clause). A verdict is
+    computed from evidence only; ``disputed`` is set when an open dispute covers the clause and never
+    turns a breach into trust.
+    """
+
+    class Status(models.TextChoices):
+        MET = "met", "Met"
+        BREACHED = "breached", "Breached"
+        STALE = "stale", "Stale"
+        INSUFFICIENT = "insufficient_evidence", "Insufficient evidence"
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="verdicts")
+    pact_version = models.ForeignKey("pacts.PactVersion", on_delete=models.PROTECT, related_name="verdicts")
+    pact = models.ForeignKey("pacts.Pact", on_delete=models.PROTECT, related_name="verdicts")
+    clause_id = models.CharField(max_length=63)
+    status = models.CharField(max_length=25, choices=Status.choices)
+    disputed = models.BooleanField(default=False)
+    measured = models.FloatField(null=True, blank=True)
+    threshold = models.FloatField()
+    comparator = models.CharField(max_length=2)
+    samples = models.PositiveBigIntegerField(default=0)
+    min_samples = models.PositiveIntegerField()
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    freshest_at = models.DateTimeField(null=True, blank=True)
+    used_records = models.PositiveIntegerField(default=0)
+    refused_records = models.PositiveIntegerField(default=0)
+    refusals = models.JSONField(
+        default=list, blank=True, help_text="[[reason, count], …] of the evidence that did not count."
+    )
+    note = models.CharField(max_length=300, blank=True)
+    computed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    is_current = models.BooleanField(default=True)
+
+    class Meta:
+        db_table = "evidence_verdict"
+        ordering = ["-computed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pact", "clause_id"], condition=Q(is_current=True), name="verdict_one_current_per_clause"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["agent", "is_current"], name="verdict_agent_current"),
+            models.Index(fields=["pact", "clause_id", "computed_at"], name="verdict_series"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id}/{self.clause_id}: {self.status} at {self.computed_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def shown_status(self) -> str:
+        return "disputed" if self.disputed else self.status
