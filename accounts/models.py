@@ -19,6 +19,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.permissions import RestrictedQuerySet
+
 
 class User(AbstractUser):
     is_arbiter = models.BooleanField(
@@ -80,6 +82,8 @@ class Membership(models.Model):
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         ordering = ["organization", "user__username"]
         constraints = [
@@ -96,7 +100,7 @@ class Membership(models.Model):
             raise ValidationError({"user": "An arbiter cannot be a member of a party organization."})
 
 
-class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+class ApiTokenQuerySet(RestrictedQuerySet["ApiToken"]):
     def active(self) -> ApiTokenQuerySet:
         now = timezone.now()
         return self.filter(revoked_at__isnull=True).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))

@@ -5,22 +5,24 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from accounts.models import ApiToken, Membership, Notification, User
+from trust_portal.errors import NotFound
 
 
 def api_token_list(*, user: User) -> QuerySet[ApiToken]:
-    return ApiToken.objects.filter(user=user).order_by("-created_at", "-id")
+    """The user's own tokens; for an owner, every token of the organization's users too."""
+    return ApiToken.objects.restrict(user, "view").select_related("user").order_by("-created_at", "-id")
+
+
+def api_token_get(*, user: User, token_id: int) -> ApiToken:
+    token = ApiToken.objects.restrict(user, "view").select_related("user").filter(pk=token_id).first()
+    if token is None:
+        raise NotFound("No such token.")
+    return token
 
 
 def organization_member_list(*, user: User) -> QuerySet[Membership]:
     """Members of the user's own organization (empty for arbiters and staff without one)."""
-    membership = user.membership_or_none
-    if membership is None:
-        return Membership.objects.none()
-    return (
-        Membership.objects.filter(organization_id=membership.organization_id)
-        .select_related("user")
-        .order_by("-role", "user__username")
-    )
+    return Membership.objects.restrict(user, "view").select_related("user").order_by("-role", "user__username")
 
 
 def notification_list(*, user: User) -> QuerySet[Notification]:

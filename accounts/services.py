@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import ApiToken, Membership, Organization, User
+from accounts.permissions import require
 from trust_portal.errors import DomainError, TooManyAttempts
 
 TOKEN_PREFIX = "tp_"
@@ -32,12 +33,6 @@ class InvalidCredentials(DomainError):
     def __init__(self) -> None:
         # One message whether or not the user exists.
         super().__init__("The username or password is not correct.")
-
-
-class TokenNotFound(DomainError):
-    status = 404
-    code = "not_found"
-    title = "Not found"
 
 
 # --- organizations and members ------------------------------------------------
@@ -145,11 +140,9 @@ def api_token_create(
     return IssuedToken(token=token, plaintext=plaintext)
 
 
-def api_token_revoke(*, token_id: int, user: User) -> ApiToken:
-    """Revoke one of the user's own tokens (idempotent: revoking twice keeps the first time)."""
-    token = ApiToken.objects.filter(pk=token_id, user=user).first()
-    if token is None:
-        raise TokenNotFound("No such token.")
+def api_token_revoke(*, token: ApiToken, user: User) -> ApiToken:
+    """Revoke a token: the holder's own, or any of the organization's for an owner (idempotent)."""
+    require(user, "accounts.manage_tokens", token)
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     token.refresh_from_db(fields=["revoked_at"])
     return token

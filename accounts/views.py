@@ -81,7 +81,8 @@ def tokens(request: HttpRequest) -> HttpResponse:
 @require_POST
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     try:
-        token = services.api_token_revoke(token_id=token_id, user=signed_in_user(request))
+        user = signed_in_user(request)
+        token = services.api_token_revoke(token=selectors.api_token_get(user=user, token_id=token_id), user=user)
     except DomainError:
         messages.error(request, "That token does not exist.")
         return redirect("accounts:tokens")

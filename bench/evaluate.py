@@ -121,7 +121,7 @@ def fill(agent, user, count: int, *, start: datetime, end: datetime, rng: random
     batch = records(count, start=start, end=end, rng=rng)
     began = time.perf_counter()
     for first in range(0, len(batch), 1000):
-        evidence_submit(agent=agent, items=batch[first : first + 1000], user=user, checked=True)
+        evidence_submit(agent=agent, items=batch[first : first + 1000], user=user)
     return len(batch) / (time.perf_counter() - began)
 
 

@@ -43,7 +43,7 @@ def ingest_rate(agent, user, work: list[list[dict]]) -> float:
 
     began = time.perf_counter()
     for rows in work:
-        evidence_submit(agent=agent, items=rows, user=user, checked=True)
+        evidence_submit(agent=agent, items=rows, user=user)
     return sum(len(r) for r in work) / (time.perf_counter() - began)
 
 
@@ -172,7 +172,7 @@ def main() -> None:
         for i in range(args.bundle_records)
     ]
     for first in range(0, len(rows), 1000):
-        services.evidence_submit(agent=bundled, items=rows[first : first + 1000], user=user, checked=True)
+        services.evidence_submit(agent=bundled, items=rows[first : first + 1000], user=user)
     bundle = json.loads(json.dumps(bundle_build(user=user, agent=bundled)))
     key = signing_key().public_pem.encode()
     began = time.perf_counter()

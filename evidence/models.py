@@ -29,6 +29,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import ApiToken, Organization
+from accounts.permissions import RestrictedQuerySet
 from pacts.models import Agent
 
 
@@ -79,6 +80,8 @@ class EvidenceImport(models.Model):
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         constraints = [models.UniqueConstraint(fields=["agent", "file_sha256"], name="evidenceimport_once_per_file")]
 
@@ -86,7 +89,7 @@ class EvidenceImport(models.Model):
         return f"{self.format} import {self.file_sha256[:12]} for {self.agent}"
 
 
-class EvidenceRecordQuerySet(models.QuerySet["EvidenceRecord"]):
+class EvidenceRecordQuerySet(RestrictedQuerySet["EvidenceRecord"]):
     def update(self, **kwargs: Any) -> int:
         raise EvidenceImmutable("Evidence records are append-only; submit a correcting record instead.")
 
@@ -217,6 +220,8 @@ class AccessGrant(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     note = models.CharField(max_length=500, blank=True)
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         indexes = [models.Index(fields=["organization", "agent"], name="grant_org_agent")]
 
@@ -323,6 +328,8 @@ class VendorKey(models.Model):
     public_pem = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
 
     def __str__(self) -> str:
         return f"{self.name} ({self.key_id})"

@@ -10,30 +10,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.db.models import QuerySet
 
-from evidence.models import AccessGrant, EvidenceImport, EvidenceRecord, Visibility
+from accounts.permissions import may
+from evidence.models import AccessGrant, EvidenceImport, EvidenceRecord, VendorKey, Visibility
 from pacts.models import Agent
-from pacts.rules import member_of
 from trust_portal.errors import NotFound
 
 
 def can_see_restricted(*, user: Any, agent: Agent) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if user.is_staff or member_of(user, agent.organization_id):
-        return True
-    membership = user.membership_or_none
-    if membership is None or not membership.organization.is_buyer:
-        return False
-    now = timezone.now()
-    return AccessGrant.objects.filter(
-        Q(expires_at__isnull=True) | Q(expires_at__gt=now),
-        agent=agent,
-        organization_id=membership.organization_id,
-        revoked_at__isnull=True,
-    ).exists()
+    return may(user, "evidence.view_restricted", agent)
 
 
 def evidence_list(
@@ -46,9 +32,10 @@ def evidence_list(
     observed_after: datetime | None = None,
     observed_before: datetime | None = None,
 ) -> QuerySet[EvidenceRecord]:
-    records = EvidenceRecord.objects.filter(agent=agent)
-    if not can_see_restricted(user=user, agent=agent):
-        records = records.filter(visibility=Visibility.PUBLIC)
+    if can_see_restricted(user=user, agent=agent):  # one check for the agent, not a join per row
+        records = EvidenceRecord.objects.filter(agent=agent)
+    else:
+        records = EvidenceRecord.objects.filter(agent=agent, visibility=Visibility.PUBLIC)
     if kind:
         records = records.filter(kind=kind)
     if metric:
@@ -64,13 +51,12 @@ def evidence_list(
 
 def evidence_get(*, user: Any, record_id: int) -> EvidenceRecord:
     record = (
-        EvidenceRecord.objects.select_related("agent__organization", "attachment", "evidence_import", "corrects")
+        EvidenceRecord.objects.restrict(user, "view")
+        .select_related("agent__organization", "attachment", "evidence_import", "corrects")
         .filter(pk=record_id)
         .first()
     )
-    if record is None or (
-        record.visibility == Visibility.RESTRICTED and not can_see_restricted(user=user, agent=record.agent)
-    ):
+    if record is None:
         raise NotFound("No such evidence record.")
     return record
 
@@ -85,30 +71,34 @@ def evidence_facets(*, user: Any, agent: Agent) -> dict[str, list[str]]:
 
 
 def access_grant_list(*, user: Any, agent: Agent) -> QuerySet[AccessGrant]:
-    if not member_of(user, agent.organization_id):
-        return AccessGrant.objects.none()
-    return AccessGrant.objects.filter(agent=agent).select_related("organization", "granted_by").order_by("-created_at")
+    return (
+        AccessGrant.objects.restrict(user, "view")
+        .filter(agent=agent)
+        .select_related("organization", "granted_by")
+        .order_by("-created_at")
+    )
 
 
 def import_list(*, user: Any, agent: Agent) -> QuerySet[EvidenceImport]:
-    if not member_of(user, agent.organization_id):
-        return EvidenceImport.objects.none()
-    return EvidenceImport.objects.filter(agent=agent).order_by("-created_at")
+    return EvidenceImport.objects.restrict(user, "view").filter(agent=agent).order_by("-created_at")
 
 
-def signing_key_list(*, user: Any) -> QuerySet[Any]:
+def signing_key_list(*, user: Any) -> QuerySet[VendorKey]:
     """The signing keys of the user's own organization."""
-    from evidence.models import VendorKey
-
-    organization = user.organization if getattr(user, "is_authenticated", False) else None
-    if organization is None:
-        return VendorKey.objects.none()
-    return VendorKey.objects.filter(organization=organization).order_by("-created_at")
+    return VendorKey.objects.restrict(user, "view").order_by("-created_at")
 
 
-def access_grant_get(*, grant_id: int) -> AccessGrant:
-    """A grant by id (services check that the caller is its agent's vendor before changing it)."""
-    grant = AccessGrant.objects.select_related("agent", "organization").filter(pk=grant_id).first()
+def signing_key_get(*, user: Any, key_id: str) -> VendorKey:
+    key = VendorKey.objects.restrict(user, "view").filter(key_id=key_id).first()
+    if key is None:
+        raise NotFound("No such key.")
+    return key
+
+
+def access_grant_get(*, user: Any, grant_id: int) -> AccessGrant:
+    grant = (
+        AccessGrant.objects.restrict(user, "view").select_related("agent", "organization").filter(pk=grant_id).first()
+    )
     if grant is None:
         raise NotFound("No such grant.")
     return grant

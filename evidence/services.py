@@ -19,6 +19,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import ApiToken, Organization, User
+from accounts.permissions import require
 from evidence import canonical, hooks
 from evidence.attachments import AttachmentTooLarge, CheckedAttachment, check_attachment
 from evidence.buckets import buckets_add
@@ -27,8 +28,7 @@ from evidence.importers import ImportError_, ImportOptions, importers
 from evidence.models import AccessGrant, Attachment, EvidenceImport, EvidenceRecord, TokenAgentScope, VendorKey
 from evidence.validation import CleanRecord, validate_record
 from pacts.models import Agent
-from pacts.rules import member_of
-from trust_portal.errors import Forbidden, NotFound, PayloadTooLarge
+from trust_portal.errors import Forbidden, PayloadTooLarge
 from trustcore.canonical import canonical_record, iso
 from trustcore.dsse import EnvelopeInvalid, open_envelope
 from trustcore.notes import public_key_from_pem
@@ -43,9 +43,8 @@ def attachment_limit() -> int:
 
 
 def require_submitter(*, agent: Agent, user: User, token: ApiToken | None) -> None:
-    """Only the agent's vendor may submit; a token scoped to other agents is refused (403)."""
-    if not member_of(user, agent.organization_id):
-        raise NotFound(f"No agent {agent.slug!r}.")
+    """Members of the agent's vendor may submit; a token scoped to other agents, or read-only, is refused (403)."""
+    require(user, "evidence.submit", agent)
     if token is not None:
         scoped = list(TokenAgentScope.objects.filter(token=token).values_list("agent_id", flat=True))
         if scoped and agent.pk not in scoped:
@@ -274,12 +273,10 @@ def evidence_submit(
     batch: bool = True,
     evidence_import: EvidenceImport | None = None,
     now: datetime | None = None,
-    checked: bool = False,
     limit: int | None = None,
 ) -> list[StoredRecord]:
     """Validate every item, then store them all (or nothing). Returns the new records' ids and hashes in order."""
-    if not checked:
-        require_submitter(agent=agent, user=user, token=token)
+    require_submitter(agent=agent, user=user, token=token)
     received_at = timezone.now()
     now = now or received_at
     prepared = _prepare(items, agent=agent, now=now, batch=batch, limit=limit or batch_limit())
@@ -372,8 +369,7 @@ def evidence_submit(
 def access_grant_create(
     *, agent: Agent, organization: Organization, user: User, expires_at: datetime | None = None, note: str = ""
 ) -> AccessGrant:
-    if not member_of(user, agent.organization_id):
-        raise NotFound(f"No agent {agent.slug!r}.")
+    require(user, "evidence.manage_grants", agent)
     if not organization.is_buyer:
         raise EvidenceInvalid("Access is granted to buyer organizations.", field="organization")
     if expires_at is not None and expires_at <= timezone.now():
@@ -384,8 +380,7 @@ def access_grant_create(
 
 
 def access_grant_revoke(*, grant: AccessGrant, user: User) -> AccessGrant:
-    if not member_of(user, grant.agent.organization_id):
-        raise NotFound("No such grant.")
+    require(user, "evidence.manage_grants", grant)
     AccessGrant.objects.filter(pk=grant.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     grant.refresh_from_db()
     return grant
@@ -403,8 +398,7 @@ def ingest_token_create(*, user: User, name: str, agents: Iterable[Agent], expir
     if not agents:
         raise EvidenceInvalid("Choose at least one agent.", field="agents")
     for agent in agents:
-        if not member_of(user, agent.organization_id):
-            raise NotFound(f"No agent {agent.slug!r}.")
+        require(user, "evidence.create_ingest_token", agent)
     issued = api_token_create(user=user, name=name, expires_at=expires_at)
     TokenAgentScope.objects.bulk_create([TokenAgentScope(token=issued.token, agent=agent) for agent in agents])
     return issued
@@ -485,7 +479,6 @@ def evidence_import(
                 token=token,
                 batch=True,
                 evidence_import=evidence_import_row,
-                checked=True,
                 limit=import_record_limit(),
             )
     except IntegrityError:  # the same file, imported concurrently
@@ -499,8 +492,8 @@ def evidence_import(
 def vendor_key_register(*, user: User, name: str, public_pem: str) -> VendorKey:
     """Register an Ed25519 public key the user's vendor organization signs evidence with."""
     organization = user.organization
-    if organization is None or not organization.is_vendor:
-        raise Forbidden("Only vendors register signing keys.")
+    require(user, "evidence.manage_signing_keys", organization)
+    assert organization is not None
     try:
         key = public_key_from_pem(public_pem.strip().encode())
     except ValueError as error:
@@ -516,10 +509,8 @@ def vendor_key_register(*, user: User, name: str, public_pem: str) -> VendorKey:
     )
 
 
-def vendor_key_revoke(*, user: User, key_id: str) -> VendorKey:
-    key = VendorKey.objects.filter(key_id=key_id).first()
-    if key is None or not member_of(user, key.organization_id):
-        raise NotFound("No such key.")
+def vendor_key_revoke(*, user: User, key: VendorKey) -> VendorKey:
+    require(user, "evidence.manage_signing_keys", key)
     VendorKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     key.refresh_from_db()
     return key

@@ -6,7 +6,7 @@ from datetime import datetime, time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Max, Q
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,16 +14,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
+from accounts.permissions import may, require
 from accounts.roles import signed_in_user
 from evidence import selectors, services
 from evidence.forms import EvidenceFilterForm, GrantForm, ImportForm, IngestTokenForm
 from evidence.importers import ImportOptions
 from pacts.models import Agent
-from pacts.rules import is_agent_vendor
 from pacts.selectors import agent_get
-from pacts.services import require_agent_vendor
 from trust_portal.errors import DomainError
-from trust_portal.web import add_errors_to_form, domain_errors_as_http, paginate
+from trust_portal.web import add_errors_to_form, paginate
 
 
 def _day(value: object, end: bool = False) -> datetime | None:
@@ -32,7 +31,6 @@ def _day(value: object, end: bool = False) -> datetime | None:
     return timezone.make_aware(datetime.combine(value, time.max if end else time.min))  # type: ignore[arg-type]
 
 
-@domain_errors_as_http
 def agent_evidence(request: HttpRequest, slug: str) -> HttpResponse:
     agent = agent_get(user=request.user, slug=slug)
     filters = EvidenceFilterForm(request.GET or None)
@@ -46,7 +44,8 @@ def agent_evidence(request: HttpRequest, slug: str) -> HttpResponse:
         observed_after=_day(criteria.get("observed_after")),
         observed_before=_day(criteria.get("observed_before"), end=True),
     )
-    is_vendor = is_agent_vendor(request.user, agent)
+    is_vendor = may(request.user, "evidence.submit", agent)
+    can_grant = may(request.user, "evidence.manage_grants", agent)
     context = {
         "agent": agent,
         "page": paginate(request, records),
@@ -54,7 +53,8 @@ def agent_evidence(request: HttpRequest, slug: str) -> HttpResponse:
         "facets": selectors.evidence_facets(user=request.user, agent=agent),
         "is_vendor": is_vendor,
         "import_form": ImportForm() if is_vendor else None,
-        "grant_form": GrantForm() if is_vendor else None,
+        "can_grant": can_grant,
+        "grant_form": GrantForm() if can_grant else None,
         "grants": selectors.access_grant_list(user=request.user, agent=agent),
         "imports": selectors.import_list(user=request.user, agent=agent)[:10],
         "now": timezone.now(),
@@ -68,11 +68,10 @@ def agent_evidence(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-@domain_errors_as_http
 def evidence_import(request: HttpRequest, slug: str) -> HttpResponse:
     user = signed_in_user(request)
     agent = agent_get(user=user, slug=slug)
-    require_agent_vendor(user=user, agent=agent)  # outsiders: 404
+    require(user, "evidence.submit", agent)  # before the upload is read
     form = ImportForm(request.POST, request.FILES)
     result, created = None, False
     if form.is_valid():
@@ -111,7 +110,6 @@ def evidence_import(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "evidence/import_failed.html", context, status=400)
 
 
-@domain_errors_as_http
 def record_detail(request: HttpRequest, record_id: int) -> HttpResponse:
     record = selectors.evidence_get(user=request.user, record_id=record_id)
     return render(
@@ -119,7 +117,6 @@ def record_detail(request: HttpRequest, record_id: int) -> HttpResponse:
     )
 
 
-@domain_errors_as_http
 def record_attachment(request: HttpRequest, record_id: int) -> FileResponse:
     record = selectors.evidence_get(user=request.user, record_id=record_id)
     if record.attachment is None:
@@ -138,11 +135,10 @@ def record_attachment(request: HttpRequest, record_id: int) -> FileResponse:
 
 @login_required
 @require_POST
-@domain_errors_as_http
 def grant_create(request: HttpRequest, slug: str) -> HttpResponse:
     user = signed_in_user(request)
     agent = agent_get(user=user, slug=slug)
-    require_agent_vendor(user=user, agent=agent)  # outsiders: 404
+    require(user, "evidence.manage_grants", agent)
     form = GrantForm(request.POST)
     if form.is_valid():
         try:
@@ -164,10 +160,10 @@ def grant_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-@domain_errors_as_http
 def grant_revoke(request: HttpRequest, grant_id: int) -> HttpResponse:
-    grant = selectors.access_grant_get(grant_id=grant_id)
-    services.access_grant_revoke(grant=grant, user=signed_in_user(request))
+    user = signed_in_user(request)
+    grant = selectors.access_grant_get(user=user, grant_id=grant_id)
+    services.access_grant_revoke(grant=grant, user=user)
     messages.success(request, "Access revoked.")
     return redirect("evidence:agent", slug=grant.agent.slug)
 
@@ -177,10 +173,8 @@ def grant_revoke(request: HttpRequest, grant_id: int) -> HttpResponse:
 def my_evidence(request: HttpRequest) -> HttpResponse:
     """The vendor's evidence workbench: every agent with its evidence counts, and agent-scoped ingest tokens."""
     user = signed_in_user(request)
-    organization = user.organization
-    if organization is None or not organization.is_vendor:
-        raise PermissionDenied("Only vendors submit evidence.")
-    agents = Agent.objects.filter(organization=organization).order_by("name")
+    require(user, "evidence.use_workbench")
+    agents = Agent.objects.filter(organization=user.organization).order_by("name")
     form = IngestTokenForm(request.POST or None, agents=agents)
     issued = None
     if request.method == "POST" and form.is_valid():
@@ -209,6 +203,7 @@ def my_evidence(request: HttpRequest) -> HttpResponse:
             "issued": issued,
             "now": timezone.now(),
             "signing_keys": selectors.signing_key_list(user=user),
+            "can_manage_keys": may(user, "evidence.manage_signing_keys", user.organization),
         },
         status=400 if form.errors else 200,
     )
@@ -231,8 +226,8 @@ def signing_key_register(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-@domain_errors_as_http
 def signing_key_revoke(request: HttpRequest, key_id: str) -> HttpResponse:
-    key = services.vendor_key_revoke(user=signed_in_user(request), key_id=key_id)
+    user = signed_in_user(request)
+    key = services.vendor_key_revoke(user=user, key=selectors.signing_key_get(user=user, key_id=key_id))
     messages.success(request, f"Signing key “{key.name}” revoked: envelopes signed with it are refused from now on.")
     return redirect("evidence:my_evidence")

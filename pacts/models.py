@@ -28,6 +28,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Organization
+from accounts.permissions import RestrictedQuerySet
 
 
 class ConsequenceLevel(models.TextChoices):
@@ -53,6 +54,8 @@ class Agent(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         ordering = ["name", "id"]
         constraints = [
@@ -74,6 +77,8 @@ class Pact(models.Model):
     review_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     last_reviewed_at = models.DateTimeField(null=True, blank=True)
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         ordering = ["agent", "id"]
 
@@ -85,7 +90,7 @@ class Pact(models.Model):
         return self.review_due_at is not None and self.review_due_at <= timezone.now()
 
 
-class PactVersionQuerySet(models.QuerySet["PactVersion"]):
+class PactVersionQuerySet(RestrictedQuerySet["PactVersion"]):
     def public(self) -> PactVersionQuerySet:
         return self.exclude(status=PactVersion.Status.DRAFT)
 
@@ -266,6 +271,10 @@ class PactEvent(models.Model):
     )
     note = models.TextField(blank=True)
     at = models.DateTimeField(default=timezone.now)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    PUBLIC_ACTIONS = frozenset({"published", "superseded", "retired", "reviewed"})
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -16,20 +16,8 @@ from pacts.models import Agent, Follow, Pact, PactClause, PactEvent, PactVersion
 from trust_portal.errors import NotFound
 
 
-def _vendor_org_id(user: Any) -> int | None:
-    if not getattr(user, "is_authenticated", False):
-        return None
-    membership = user.membership_or_none
-    return membership.organization_id if membership else None
-
-
 def _visible_pacts(user: Any) -> QuerySet[Pact]:
-    published = PactVersion.objects.public().filter(pact=OuterRef("pk"))
-    org_id = _vendor_org_id(user)
-    condition = Q(Exists(published))
-    if org_id is not None:
-        condition |= Q(agent__organization_id=org_id)
-    return Pact.objects.filter(condition)
+    return Pact.objects.restrict(user, "view")
 
 
 def _current_versions() -> QuerySet[PactVersion]:
@@ -48,8 +36,9 @@ def _with_current(pacts: QuerySet[Pact]) -> QuerySet[Pact]:
 def agent_list(*, user: Any, q: str = "", vendor: str = "", stale: bool | None = None) -> QuerySet[Agent]:
     """The directory: every agent, with its visible pacts (current version annotated) prefetched."""
     now = timezone.now()
-    agents = (
-        Agent.objects.select_related("organization")
+    agents: QuerySet[Any] = (
+        Agent.objects.restrict(user, "view")
+        .select_related("organization")
         .annotate(
             stale_pact_count=Count("pacts", filter=Q(pacts__review_due_at__lte=now), distinct=True),
             follower_count=Count("follows", distinct=True),
@@ -90,10 +79,12 @@ def pact_get(*, user: Any, pact_id: int) -> Pact:
 
 
 def pact_version_list(*, user: Any, pact: Pact) -> QuerySet[PactVersion]:
-    versions = pact.versions.select_related("published_by", "created_by").order_by("-number")
-    if _vendor_org_id(user) != pact.agent.organization_id:
-        versions = versions.public()
-    return versions
+    return (
+        PactVersion.objects.restrict(user, "view")
+        .filter(pact=pact)
+        .select_related("published_by", "created_by")
+        .order_by("-number")
+    )
 
 
 def pact_version_get(*, user: Any, pact: Pact, number: int) -> PactVersion:
@@ -113,17 +104,7 @@ def pact_current_version(*, pact: Pact) -> PactVersion | None:
 
 
 def pact_events(*, user: Any, pact: Pact) -> QuerySet[PactEvent]:
-    events = pact.events.select_related("actor", "version")
-    if _vendor_org_id(user) != pact.agent.organization_id:
-        events = events.filter(
-            action__in=[
-                PactEvent.Action.PUBLISHED,
-                PactEvent.Action.SUPERSEDED,
-                PactEvent.Action.RETIRED,
-                PactEvent.Action.REVIEWED,
-            ]
-        )
-    return events
+    return PactEvent.objects.restrict(user, "view").filter(pact=pact).select_related("actor", "version")
 
 
 def stale_pacts() -> QuerySet[Pact]:

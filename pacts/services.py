@@ -10,7 +10,8 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Organization, User
+from accounts.models import User
+from accounts.permissions import require
 from accounts.services import notifications_create
 from pacts import documents, hooks
 from pacts.agent_card import agent_fields_from_card, card_errors
@@ -24,8 +25,6 @@ from pacts.errors import (
     PactVersionNotDraft,
 )
 from pacts.models import Agent, Follow, Pact, PactClause, PactEvent, PactVersion
-from pacts.rules import can_follow_agent, can_register_agent, member_of
-from trust_portal.errors import Forbidden, NotFound
 
 # --- documents ------------------------------------------------------------------------------
 
@@ -44,11 +43,6 @@ def pact_document_load(raw: Any) -> dict[str, Any]:
 # --- agents ------------------------------------------------------------------------------------
 
 
-def _require_vendor_member(user: User, organization: Organization) -> None:
-    if not member_of(user, organization.pk):
-        raise NotFound("No such agent.")
-
-
 @transaction.atomic
 def agent_create(
     *,
@@ -61,8 +55,7 @@ def agent_create(
     agent_card: dict[str, Any] | None = None,
 ) -> Agent:
     """Register an agent for the user's vendor organization; an A2A Agent Card may fill it."""
-    if not can_register_agent(user):
-        raise Forbidden("Only members of a vendor organization can register agents.")
+    require(user, "pacts.register_agent")
     organization = user.organization
     assert organization is not None
     version = ""
@@ -111,7 +104,7 @@ def agent_create(
 
 @transaction.atomic
 def agent_update(*, agent: Agent, user: User, **fields: Any) -> Agent:
-    _require_vendor_member(user, agent.organization)
+    require(user, "pacts.edit_agent", agent)
     allowed = {"name", "description", "consequence_level", "capabilities"}
     for name, value in fields.items():
         if name not in allowed:
@@ -156,7 +149,7 @@ def _event(
 @transaction.atomic
 def pact_create(*, agent: Agent, user: User, title: str, document: Any, changelog: str = "") -> Pact:
     """A new pact for the agent, with its first draft version."""
-    _require_vendor_member(user, agent.organization)
+    require(user, "pacts.author_pact", agent)
     data = pact_document_load(document)
     title = (title or data["title"]).strip()
     pact = Pact(agent=agent, title=title, created_by=user)
@@ -189,7 +182,7 @@ def _draft_create(*, pact: Pact, user: User, document: dict[str, Any], changelog
 
 @transaction.atomic
 def pact_version_create_draft(*, pact: Pact, user: User, document: Any, changelog: str = "") -> PactVersion:
-    _require_vendor_member(user, pact.agent.organization)
+    require(user, "pacts.author_pact", pact)
     data = pact_document_load(document)
     Pact.objects.select_for_update().get(pk=pact.pk)  # serialise version numbering per pact
     return _draft_create(pact=pact, user=user, document=data, changelog=changelog)
@@ -199,7 +192,7 @@ def pact_version_create_draft(*, pact: Pact, user: User, document: Any, changelo
 def pact_version_update_draft(
     *, version: PactVersion, user: User, document: Any = None, changelog: str | None = None
 ) -> PactVersion:
-    _require_vendor_member(user, version.pact.agent.organization)
+    require(user, "pacts.author_pact", version)
     locked = PactVersion.objects.select_for_update().get(pk=version.pk)
     if not locked.is_draft:
         raise PactVersionNotDraft(f"Version {locked.number} is {locked.status}; publish a new version to change it.")
@@ -230,7 +223,7 @@ def pact_version_publish(
     ``now`` is the clock, for loading history (demo data, imports); it defaults to the present.
     """
     pact = version.pact
-    _require_vendor_member(user, pact.agent.organization)
+    require(user, "pacts.publish_version", version)
     now = now or timezone.now()
     effective_from = effective_from or now
     if effective_from < now - timedelta(minutes=5):
@@ -308,7 +301,7 @@ def _notify_followers(*, pact: Pact, version: PactVersion, previous: PactVersion
 @transaction.atomic
 def pact_review(*, pact: Pact, user: User, note: str = "", now: datetime | None = None) -> Pact:
     """The vendor confirms the pact in force still holds: the review clock restarts."""
-    _require_vendor_member(user, pact.agent.organization)
+    require(user, "pacts.review_pact", pact)
     now = now or timezone.now()
     locked = Pact.objects.select_for_update().get(pk=pact.pk)
     current = locked.versions.in_force(at=now).order_by("-number").first()
@@ -324,7 +317,7 @@ def pact_review(*, pact: Pact, user: User, note: str = "", now: datetime | None 
 @transaction.atomic
 def pact_retire(*, pact: Pact, user: User, note: str = "") -> Pact:
     """Withdraw the pact: every version in force is retired; nothing is promised any more."""
-    _require_vendor_member(user, pact.agent.organization)
+    require(user, "pacts.retire_pact", pact)
     now = timezone.now()
     for version in pact.versions.select_for_update().filter(
         status__in=[PactVersion.Status.PUBLISHED, PactVersion.Status.SUPERSEDED]
@@ -342,20 +335,10 @@ def pact_retire(*, pact: Pact, user: User, note: str = "") -> Pact:
 
 
 def agent_follow(*, agent: Agent, user: User) -> Follow:
-    if not can_follow_agent(user):
-        raise Forbidden("Only buyers can follow agents.")
+    require(user, "pacts.follow_agent", agent)
     follow, _ = Follow.objects.get_or_create(agent=agent, user=user)
     return follow
 
 
 def agent_unfollow(*, agent: Agent, user: User) -> None:
     Follow.objects.filter(agent=agent, user=user).delete()
-
-
-def require_agent_vendor(*, user: User, agent: Agent) -> None:
-    """Writes on an agent's pacts or evidence: its vendor only; to anyone else the target does not exist (404).
-
-    Views call it before parsing a request body, so outsiders learn nothing from validation errors.
-    """
-    if not member_of(user, agent.organization_id):
-        raise NotFound(f"No agent {agent.slug!r}.")

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Organization
+from accounts.permissions import may, require
 from accounts.roles import signed_in_user
 from pacts import documents, hooks, selectors, services
 from pacts.demo_documents import STARTER_DOCUMENT
@@ -21,9 +22,8 @@ from pacts.diff import diff_documents
 from pacts.forms import AgentForm, DiffForm, DraftForm, PactForm, PublishForm
 from pacts.models import Pact, PactVersion
 from pacts.plain import describe_clause
-from pacts.rules import can_follow_agent, can_register_agent, is_agent_vendor
 from trust_portal.errors import DomainError
-from trust_portal.web import add_errors_to_form, domain_errors_as_http, paginate
+from trust_portal.web import add_errors_to_form, paginate
 
 
 def agent_list(request: HttpRequest) -> HttpResponse:
@@ -37,7 +37,7 @@ def agent_list(request: HttpRequest) -> HttpResponse:
         "vendor": vendor,
         "stale": request.GET.get("stale", ""),
         "vendors": Organization.objects.filter(kind=Organization.Kind.VENDOR).order_by("name"),
-        "can_register": can_register_agent(request.user),
+        "can_register": may(request.user, "pacts.register_agent"),
     }
     if request.htmx and not request.htmx.boosted:  # type: ignore[attr-defined]
         return render(request, "pacts/agent_list.html#results", context)
@@ -47,8 +47,7 @@ def agent_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def agent_create(request: HttpRequest) -> HttpResponse:
-    if not can_register_agent(request.user):
-        raise PermissionDenied("Only vendors register agents.")
+    require(request.user, "pacts.register_agent")
     form = AgentForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -61,7 +60,6 @@ def agent_create(request: HttpRequest) -> HttpResponse:
     return render(request, "pacts/agent_form.html", {"form": form}, status=400 if form.errors else 200)
 
 
-@domain_errors_as_http
 def agent_detail(request: HttpRequest, slug: str) -> HttpResponse:
     agent = selectors.agent_get(user=request.user, slug=slug)
     pacts = []
@@ -81,15 +79,14 @@ def agent_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "agent": agent,
         "pacts": pacts,
         "panels": panels,
-        "is_vendor": is_agent_vendor(request.user, agent),
-        "can_follow": can_follow_agent(request.user),
+        "is_vendor": may(request.user, "pacts.author_pact", agent),
+        "can_follow": may(request.user, "pacts.follow_agent", agent),
     }
     return render(request, "pacts/agent_detail.html", context)
 
 
 @login_required
 @require_POST
-@domain_errors_as_http
 def agent_follow_toggle(request: HttpRequest, slug: str) -> HttpResponse:
     user = signed_in_user(request)
     agent = selectors.agent_get(user=user, slug=slug)
@@ -107,11 +104,10 @@ def agent_follow_toggle(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@domain_errors_as_http
 def pact_create(request: HttpRequest, slug: str) -> HttpResponse:
     user = signed_in_user(request)
     agent = selectors.agent_get(user=user, slug=slug)
-    services.require_agent_vendor(user=user, agent=agent)  # outsiders: 404
+    require(user, "pacts.author_pact", agent)  # before the body is read: outsiders learn nothing from validation
     form = PactForm(request.POST or None, initial={"document": STARTER_DOCUMENT})
     if request.method == "POST" and form.is_valid():
         try:
@@ -143,12 +139,11 @@ def document_validate(request: HttpRequest) -> HttpResponse:
     return render(request, "htmx/pact_validation.html", context)
 
 
-@domain_errors_as_http
 @require_http_methods(["GET", "POST"])
 def version_detail(request: HttpRequest, pact_id: int, number: int) -> HttpResponse:
     pact = selectors.pact_get(user=request.user, pact_id=pact_id)
     version = selectors.pact_version_get(user=request.user, pact=pact, number=number)
-    is_vendor = is_agent_vendor(request.user, pact.agent)
+    is_vendor = may(request.user, "pacts.author_pact", pact)
     draft_form = publish_form = None
     if version.is_draft and is_vendor:
         draft_form = DraftForm(
@@ -179,6 +174,7 @@ def version_detail(request: HttpRequest, pact_id: int, number: int) -> HttpRespo
         "versions": selectors.pact_version_list(user=request.user, pact=pact),
         "events": selectors.pact_events(user=request.user, pact=pact)[:20],
         "is_vendor": is_vendor,
+        "can_publish": version.is_draft and may(request.user, "pacts.publish_version", version),
         "draft_form": draft_form,
         "publish_form": publish_form,
     }
@@ -192,12 +188,11 @@ def version_detail(request: HttpRequest, pact_id: int, number: int) -> HttpRespo
 
 @login_required
 @require_POST
-@domain_errors_as_http
 def version_publish(request: HttpRequest, pact_id: int, number: int) -> HttpResponse:
     user = signed_in_user(request)
     pact = selectors.pact_get(user=user, pact_id=pact_id)
     version = selectors.pact_version_get(user=user, pact=pact, number=number)
-    services.require_agent_vendor(user=user, agent=pact.agent)  # outsiders: 404 (domain_errors_as_http)
+    require(user, "pacts.publish_version", version)
     form = PublishForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Tick the confirmation to publish: a published version can never be changed.")
@@ -216,12 +211,11 @@ def version_publish(request: HttpRequest, pact_id: int, number: int) -> HttpResp
 
 @login_required
 @require_POST
-@domain_errors_as_http
 def version_new_draft(request: HttpRequest, pact_id: int) -> HttpResponse:
     """Start the next version from the one in force (or the latest)."""
     user = signed_in_user(request)
     pact = selectors.pact_get(user=user, pact_id=pact_id)
-    services.require_agent_vendor(user=user, agent=pact.agent)
+    require(user, "pacts.author_pact", pact)
     base = selectors.pact_current_version(pact=pact) or selectors.pact_version_list(user=user, pact=pact).first()
     if base is None:
         raise PermissionDenied("Nothing to start from.")
@@ -230,7 +224,7 @@ def version_new_draft(request: HttpRequest, pact_id: int) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.detail)
         draft = pact.versions.filter(status=PactVersion.Status.DRAFT).first()
-        if draft is not None and is_agent_vendor(user, pact.agent):
+        if draft is not None:
             return redirect("pacts:version", pact_id=pact_id, number=draft.number)
         return redirect("pacts:agent", slug=pact.agent.slug)
     messages.success(request, f"Draft v{version.number} started from v{base.number}.")
@@ -239,11 +233,10 @@ def version_new_draft(request: HttpRequest, pact_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@domain_errors_as_http
 def pact_review(request: HttpRequest, pact_id: int) -> HttpResponse:
     user = signed_in_user(request)
     pact = selectors.pact_get(user=user, pact_id=pact_id)
-    services.require_agent_vendor(user=user, agent=pact.agent)
+    require(user, "pacts.review_pact", pact)
     try:
         pact = services.pact_review(pact=pact, user=user, note=request.POST.get("note", "")[:2000])
     except DomainError as error:
@@ -255,7 +248,6 @@ def pact_review(request: HttpRequest, pact_id: int) -> HttpResponse:
     return redirect(next_url if safe else reverse("pacts:agent", args=[pact.agent.slug]))
 
 
-@domain_errors_as_http
 def pact_diff(request: HttpRequest, pact_id: int) -> HttpResponse:
     pact: Pact = selectors.pact_get(user=request.user, pact_id=pact_id)
     versions = list(selectors.pact_version_list(user=request.user, pact=pact))

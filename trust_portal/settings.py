@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "trust_portal.web.DomainErrorMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 

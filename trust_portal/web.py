@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -16,19 +15,21 @@ from trust_portal.errors import DomainError, Forbidden, NotFound
 PAGE_SIZE = 25
 
 
-def domain_errors_as_http(view: Callable[..., Any]) -> Callable[..., Any]:
-    """NotFound → 404 page, Forbidden → 403 page; other domain errors are the view's to show."""
+class DomainErrorMiddleware:
+    """Pages: a ``NotFound`` from a selector or ``require()`` is the 404 page, a ``Forbidden`` the 403 page,
+    wherever in a view it is raised (the API maps them to problem+json in ``trust_portal.api.exceptions``)."""
 
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as error:
-            raise Http404(error.detail) from None
-        except Forbidden as error:
-            raise PermissionDenied(error.detail) from None
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
 
-    return wrapper
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        if isinstance(exception, NotFound):
+            raise Http404(exception.detail) from None
+        if isinstance(exception, Forbidden):
+            raise PermissionDenied(exception.detail) from None
 
 
 def add_errors_to_form(form: Form, error: DomainError | ValidationError, *, default_field: str | None = None) -> None:

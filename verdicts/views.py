@@ -10,14 +10,12 @@ from evidence.selectors import can_see_restricted, evidence_get
 from pacts.plain import describe_clause
 from pacts.selectors import agent_get, pact_current_version, pact_get
 from transparency import log as tlog
-from trust_portal.web import domain_errors_as_http
 from trustcore.evaluator import ClauseSpec
 from verdicts.charts import compliance_figure
 from verdicts.models import Verdict
 from verdicts.selectors import clause_evidence, verdict_history
 
 
-@domain_errors_as_http
 def clause_why(request: HttpRequest, slug: str, pact_id: int, clause_id: str) -> HttpResponse:
     """Why a clause has its status: the verdict, its history, and every record of the metric in the window."""
     agent = agent_get(user=request.user, slug=slug)
@@ -60,7 +58,6 @@ def clause_why(request: HttpRequest, slug: str, pact_id: int, clause_id: str) ->
     return render(request, "verdicts/clause_why.html", context)
 
 
-@domain_errors_as_http
 def record_proof(request: HttpRequest, record_id: int) -> HttpResponse:
     """The inclusion proof of one record against the latest checkpoint that covers it (pending until one does)."""
     record = evidence_get(user=request.user, record_id=record_id)

@@ -90,7 +90,8 @@ class TokenDetailView(APIView):
 
     @extend_schema(responses={200: TokenOutput, 401: PROBLEM, 403: PROBLEM, 404: PROBLEM}, tags=["auth"])
     def delete(self, request: Request, token_id: int) -> Response:
-        token = services.api_token_revoke(token_id=token_id, user=signed_in_user(request))
+        user = signed_in_user(request)
+        token = services.api_token_revoke(token=selectors.api_token_get(user=user, token_id=token_id), user=user)
         return Response(TokenOutput(token).data)
 
 

@@ -46,6 +46,8 @@ class KeyListView(APIView):
 
 
 class KeyDetailView(APIView):
-    @extend_schema(responses={200: KeyOutput, 401: PROBLEM, 404: PROBLEM}, tags=["evidence"])
+    @extend_schema(responses={200: KeyOutput, 401: PROBLEM, 403: PROBLEM, 404: PROBLEM}, tags=["evidence"])
     def delete(self, request: Request, key_id: str) -> Response:
-        return Response(KeyOutput(services.vendor_key_revoke(user=signed_in_user(request), key_id=key_id)).data)
+        user = signed_in_user(request)
+        key = selectors.signing_key_get(user=user, key_id=key_id)
+        return Response(KeyOutput(services.vendor_key_revoke(user=user, key=key)).data)

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from accounts.api.permissions import TokenScopeAllows
 from accounts.api.serializers import IssuedTokenOutput
 from accounts.models import ApiToken, Organization
+from accounts.permissions import require
 from accounts.roles import signed_in_user
 from evidence import selectors, services
 from evidence.api import serializers as s
@@ -26,7 +27,6 @@ from evidence.idempotency import fingerprint, run_idempotently
 from evidence.importers import ImportOptions
 from evidence.models import EvidenceRecord
 from pacts.selectors import agent_get
-from pacts.services import require_agent_vendor
 from trust_portal.api.exceptions import problem_response
 from trust_portal.api.pagination import CursorPagination
 
@@ -128,7 +128,7 @@ class AgentEvidenceView(APIView):
 
         def work() -> tuple[int, Any]:
             records = services.evidence_submit(
-                agent=agent, items=list(body) if batch else [body], user=user, token=token, batch=batch, checked=True
+                agent=agent, items=list(body) if batch else [body], user=user, token=token, batch=batch
             )
             if batch:
                 return 201, {
@@ -187,7 +187,7 @@ class AgentEvidenceImportView(APIView):
     def post(self, request: Request, slug: str) -> Response:
         user = signed_in_user(request)
         agent = agent_get(user=user, slug=slug)
-        require_agent_vendor(user=user, agent=agent)
+        services.require_submitter(agent=agent, user=user, token=_token(request))  # before the upload is read
         upload = request.data.get("file") if hasattr(request.data, "get") else None
         if upload is None:
             return problem_response(
@@ -239,13 +239,13 @@ class AgentGrantListView(APIView):
 
     @extend_schema(
         request=s.GrantInput,
-        responses={201: s.GrantOutput, 400: PROBLEM, 401: PROBLEM, 404: PROBLEM},
+        responses={201: s.GrantOutput, 400: PROBLEM, 401: PROBLEM, 403: PROBLEM, 404: PROBLEM},
         tags=["evidence"],
     )
     def post(self, request: Request, slug: str) -> Response:
         user = signed_in_user(request)
         agent = agent_get(user=user, slug=slug)
-        require_agent_vendor(user=user, agent=agent)
+        require(user, "evidence.manage_grants", agent)  # before the body is read
         data = s.GrantInput(data=request.data)
         data.is_valid(raise_exception=True)
         organization = Organization.objects.filter(slug=data.validated_data["organization"]).first()
@@ -262,16 +262,17 @@ class AgentGrantListView(APIView):
 
 
 class GrantDetailView(APIView):
-    @extend_schema(responses={200: s.GrantOutput, 401: PROBLEM, 404: PROBLEM}, tags=["evidence"])
+    @extend_schema(responses={200: s.GrantOutput, 401: PROBLEM, 403: PROBLEM, 404: PROBLEM}, tags=["evidence"])
     def delete(self, request: Request, grant_id: int) -> Response:
-        grant = selectors.access_grant_get(grant_id=grant_id)
-        return Response(s.GrantOutput(services.access_grant_revoke(grant=grant, user=signed_in_user(request))).data)
+        user = signed_in_user(request)
+        grant = selectors.access_grant_get(user=user, grant_id=grant_id)
+        return Response(s.GrantOutput(services.access_grant_revoke(grant=grant, user=user)).data)
 
 
 class IngestTokenView(APIView):
     @extend_schema(
         request=s.IngestTokenInput,
-        responses={201: IssuedTokenOutput, 400: PROBLEM, 401: PROBLEM, 404: PROBLEM},
+        responses={201: IssuedTokenOutput, 400: PROBLEM, 401: PROBLEM, 403: PROBLEM, 404: PROBLEM},
         tags=["evidence"],
     )
     def post(self, request: Request) -> Response:

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.permissions import TokenScopeAllows
+from accounts.permissions import require
 from accounts.roles import signed_in_user
 from pacts import selectors, services
 from pacts.api import serializers as s
@@ -90,7 +91,7 @@ class AgentFollowView(APIView):
         services.agent_follow(agent=selectors.agent_get(user=user, slug=slug), user=user)
         return Response(s.AgentOutput(selectors.agent_get(user=user, slug=slug)).data)
 
-    @extend_schema(responses={200: s.AgentOutput, 401: PROBLEM, 404: PROBLEM}, tags=["agents"])
+    @extend_schema(responses={200: s.AgentOutput, 401: PROBLEM, 403: PROBLEM, 404: PROBLEM}, tags=["agents"])
     def delete(self, request: Request, slug: str) -> Response:
         user = signed_in_user(request)
         services.agent_unfollow(agent=selectors.agent_get(user=user, slug=slug), user=user)
@@ -107,13 +108,13 @@ class AgentPactListView(APIView):
 
     @extend_schema(
         request=s.PactCreateInput,
-        responses={201: s.PactOutput, 400: PROBLEM, 401: PROBLEM, 404: PROBLEM, 413: PROBLEM},
+        responses={201: s.PactOutput, 400: PROBLEM, 401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 413: PROBLEM},
         tags=["pacts"],
     )
     def post(self, request: Request, slug: str) -> Response:
         user = signed_in_user(request)
         agent = selectors.agent_get(user=user, slug=slug)
-        services.require_agent_vendor(user=user, agent=agent)
+        require(user, "pacts.author_pact", agent)  # before the body is read: outsiders learn nothing from validation
         data = s.PactCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         pact = services.pact_create(agent=agent, user=user, **data.validated_data)
@@ -141,13 +142,21 @@ class PactVersionListView(APIView):
 
     @extend_schema(
         request=s.PactVersionCreateInput,
-        responses={201: s.PactVersionOutput, 400: PROBLEM, 401: PROBLEM, 404: PROBLEM, 409: PROBLEM, 413: PROBLEM},
+        responses={
+            201: s.PactVersionOutput,
+            400: PROBLEM,
+            401: PROBLEM,
+            403: PROBLEM,
+            404: PROBLEM,
+            409: PROBLEM,
+            413: PROBLEM,
+        },
         tags=["pacts"],
     )
     def post(self, request: Request, pact_id: int) -> Response:
         user = signed_in_user(request)
         pact = selectors.pact_get(user=user, pact_id=pact_id)
-        services.require_agent_vendor(user=user, agent=pact.agent)
+        require(user, "pacts.author_pact", pact)
         data = s.PactVersionCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         version = services.pact_version_create_draft(pact=pact, user=user, **data.validated_data)
@@ -167,14 +176,22 @@ class PactVersionDetailView(APIView):
 
     @extend_schema(
         request=s.PactVersionPatchInput,
-        responses={200: s.PactVersionOutput, 400: PROBLEM, 401: PROBLEM, 404: PROBLEM, 409: PROBLEM, 413: PROBLEM},
+        responses={
+            200: s.PactVersionOutput,
+            400: PROBLEM,
+            401: PROBLEM,
+            403: PROBLEM,
+            404: PROBLEM,
+            409: PROBLEM,
+            413: PROBLEM,
+        },
         tags=["pacts"],
     )
     def patch(self, request: Request, pact_id: int, number: int) -> Response:
         user = signed_in_user(request)
         pact = selectors.pact_get(user=user, pact_id=pact_id)
         version = selectors.pact_version_get(user=user, pact=pact, number=number)
-        services.require_agent_vendor(user=user, agent=pact.agent)
+        require(user, "pacts.author_pact", version)
         data = s.PactVersionPatchInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         services.pact_version_update_draft(version=version, user=user, **data.validated_data)
@@ -186,14 +203,14 @@ class PactVersionPublishView(APIView):
 
     @extend_schema(
         request=s.PublishInput,
-        responses={200: s.PactVersionOutput, 400: PROBLEM, 401: PROBLEM, 404: PROBLEM, 409: PROBLEM},
+        responses={200: s.PactVersionOutput, 400: PROBLEM, 401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM},
         tags=["pacts"],
     )
     def post(self, request: Request, pact_id: int, number: int) -> Response:
         user = signed_in_user(request)
         pact = selectors.pact_get(user=user, pact_id=pact_id)
         version = selectors.pact_version_get(user=user, pact=pact, number=number)
-        services.require_agent_vendor(user=user, agent=pact.agent)
+        require(user, "pacts.publish_version", version)
         data = s.PublishInput(data=request.data)
         data.is_valid(raise_exception=True)
         services.pact_version_publish(version=version, user=user, **data.validated_data)
@@ -204,12 +221,14 @@ class PactReviewView(APIView):
     permission_classes = [IsAuthenticated, TokenScopeAllows]
 
     @extend_schema(
-        request=s.ReviewInput, responses={200: s.PactOutput, 401: PROBLEM, 404: PROBLEM, 409: PROBLEM}, tags=["pacts"]
+        request=s.ReviewInput,
+        responses={200: s.PactOutput, 401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM},
+        tags=["pacts"],
     )
     def post(self, request: Request, pact_id: int) -> Response:
         user = signed_in_user(request)
         pact = selectors.pact_get(user=user, pact_id=pact_id)
-        services.require_agent_vendor(user=user, agent=pact.agent)
+        require(user, "pacts.review_pact", pact)
         data = s.ReviewInput(data=request.data)
         data.is_valid(raise_exception=True)
         services.pact_review(pact=pact, user=user, note=data.validated_data["note"])

@@ -261,12 +261,14 @@ def test_concurrent_requests_with_one_key_have_exactly_one_effect(postgres, agen
 
 
 def test_other_vendor_cannot_submit(agent, vendor_b, bearer, wire) -> None:
-    assert post(bearer(vendor_b), wire()).status_code == 404
+    assert post(bearer(vendor_b), wire()).status_code == 403
     assert EvidenceRecord.objects.count() == 0
 
 
 def test_buyer_cannot_submit(agent, buyer, bearer, wire) -> None:
-    assert post(bearer(buyer), wire()).status_code == 404
+    refused = post(bearer(buyer), wire())
+    assert refused.status_code == 403
+    assert "vendor organization" in refused.json()["detail"]
 
 
 def test_anonymous_cannot_submit(agent, api_client, wire) -> None:
@@ -295,7 +297,7 @@ def test_scoped_token_works_for_its_agent_only(agent, vendor, vendor_b, wire) ->
         client.post(
             f"/api/v1/agents/{foreign.slug}/evidence/", data=json.dumps(wire()), content_type="application/json"
         ).status_code
-        == 404
+        == 403
     )
     assert other.evidence.count() == 0
 
@@ -341,7 +343,9 @@ def test_grant_can_be_revoked(agent, vendor, buyer, bearer, wire) -> None:
         .post("/api/v1/agents/refund-bot/grants/", {"organization": "northwind-bank"}, format="json")
         .json()
     )
-    assert bearer(buyer).delete(f"/api/v1/grants/{grant['id']}/").status_code == 404  # only the vendor revokes
+    assert (
+        bearer(buyer).delete(f"/api/v1/grants/{grant['id']}/").status_code == 403
+    )  # the grantee sees it, the vendor revokes
     assert bearer(vendor).delete(f"/api/v1/grants/{grant['id']}/").json()["is_active"] is False
     assert bearer(buyer).get(f"/api/v1/evidence/{secret['id']}/").status_code == 404
 

@@ -29,7 +29,7 @@ from evidence.errors import EvidenceInvalid, ImportInvalid
 from evidence.importers import ImportError_, ImportOptions, generic, importers, inspect_ai, promptfoo
 from evidence.models import EvidenceImport, EvidenceRecord
 from tests.pacts.conftest import agent, document, draft_pact, published_pact  # noqa: F401
-from trust_portal.errors import NotFound, PayloadTooLarge
+from trust_portal.errors import Forbidden, PayloadTooLarge
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 INSPECT_JSON = FIXTURES / "inspect" / "refund_policy_eval.json"
@@ -696,7 +696,7 @@ def test_import_larger_than_the_limit_is_refused(agent, vendor, settings, inspec
 @pytest.mark.parametrize("who", ["buyer", "vendor_b", "outsider"])
 def test_others_cannot_import_into_the_agent(agent, request, who, inspect_json_bytes) -> None:
     user = request.getfixturevalue(who)
-    with pytest.raises(NotFound):
+    with pytest.raises(Forbidden, match="vendor organization"):
         services.evidence_import(agent=agent, data=inspect_json_bytes, fmt="inspect", user=user)
     assert EvidenceImport.objects.count() == 0
 
@@ -839,23 +839,23 @@ def test_api_import_with_a_bad_visibility_is_400(agent, vendor, bearer) -> None:
 @needs_db
 @pytest.mark.usefixtures("no_drf_format_override")
 @pytest.mark.parametrize("who", ["buyer", "vendor_b"])
-def test_api_import_by_others_is_404(agent, request, who, bearer) -> None:
+def test_api_import_by_others_is_403_with_the_reason(agent, request, who, bearer) -> None:
     response = bearer(request.getfixturevalue(who)).post(
         f"{API}?format=inspect", {"file": upload(INSPECT_JSON)}, format="multipart"
     )
-    assert response.status_code == 404
+    assert response.status_code == 403
     assert response["Content-Type"].startswith("application/problem+json")
-    assert "refund-bot" in response.json()["detail"]  # the service's refusal, not DRF's "Not found."
+    assert "vendor organization" in response.json()["detail"]  # the permission's refusal, not DRF's
     assert EvidenceImport.objects.count() == 0
 
 
 @needs_db
 @pytest.mark.parametrize("who", ["buyer", "vendor_b"])
-def test_api_import_by_others_is_404_with_default_settings(agent, request, who, bearer) -> None:
+def test_api_import_by_others_is_403_with_default_settings(agent, request, who, bearer) -> None:
     response = bearer(request.getfixturevalue(who)).post(
         f"{API}?format=inspect", {"file": upload(INSPECT_JSON)}, format="multipart"
     )
-    assert response.status_code == 404
+    assert response.status_code == 403
     assert EvidenceImport.objects.count() == 0
 
 

@@ -97,7 +97,9 @@ def test_unhashable_corrects_in_a_batch_is_400(agent, vendor, bearer, wire) -> N
     assert {"0.corrects", "1.corrects", "2.corrects"} <= {e["field"] for e in response.json()["errors"]}
 
 
-def test_outsiders_get_404_on_html_writes(published_pact, agent, vendor_b, buyer, client) -> None:
+def test_outsiders_are_refused_403_on_html_writes_to_what_they_can_see(
+    published_pact, agent, vendor_b, buyer, client
+) -> None:
     for user in (vendor_b, buyer):
         client.force_login(user)
         for path in (
@@ -107,20 +109,20 @@ def test_outsiders_get_404_on_html_writes(published_pact, agent, vendor_b, buyer
             "/agents/refund-bot/grants/",
             "/agents/refund-bot/evidence/import/",
         ):
-            assert client.post(path, {"confirm": "on"}).status_code == 404, (user, path)
-        assert client.get("/agents/refund-bot/pacts/new/").status_code == 404
+            assert client.post(path, {"confirm": "on"}).status_code == 403, (user, path)
+        assert client.get("/agents/refund-bot/pacts/new/").status_code == 403
 
 
-def test_outsiders_get_404_before_validation_on_api_writes(published_pact, agent, vendor_b, bearer) -> None:
+def test_outsiders_are_refused_before_validation_on_api_writes(published_pact, agent, vendor_b, bearer) -> None:
     client = bearer(vendor_b)
-    assert client.post("/api/v1/agents/refund-bot/grants/", {"organization": "nope"}, format="json").status_code == 404
-    assert client.post("/api/v1/agents/refund-bot/pacts/", {}, format="json").status_code == 404
-    assert client.post(f"/api/v1/pacts/{published_pact.pk}/versions/", {}, format="json").status_code == 404
+    assert client.post("/api/v1/agents/refund-bot/grants/", {"organization": "nope"}, format="json").status_code == 403
+    assert client.post("/api/v1/agents/refund-bot/pacts/", {}, format="json").status_code == 403
+    assert client.post(f"/api/v1/pacts/{published_pact.pk}/versions/", {}, format="json").status_code == 403
     assert (
         client.patch(f"/api/v1/pacts/{published_pact.pk}/versions/1/", {"document": 42}, format="json").status_code
-        == 404
+        == 403
     )
     assert (
         client.post("/api/v1/agents/refund-bot/evidence/import/?format=inspect", {}, format="multipart").status_code
-        == 404
+        == 403
     )

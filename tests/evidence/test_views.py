@@ -372,7 +372,9 @@ def test_only_the_vendor_imports(client: Client, agent, buyer, vendor_b) -> None
     assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
     for user in (buyer, vendor_b):
         client.force_login(user)
-        assert client.post(IMPORT, import_form()).status_code == 404  # the agent's evidence is not theirs to write
+        assert (
+            client.post(IMPORT, import_form()).status_code == 403
+        )  # the agent is public; its evidence is not theirs to write
     assert EvidenceImport.objects.count() == 0
 
 

@@ -189,14 +189,14 @@ def test_other_vendor_cannot_edit_a_published_pact(published_pact, vendor_b, bea
     assert client.get(f"/api/v1/pacts/{published_pact.pk}/").status_code == 200  # public
     assert (
         client.post(f"/api/v1/pacts/{published_pact.pk}/versions/", {"document": document}, format="json").status_code
-        == 404
+        == 403
     )
-    assert client.post(f"/api/v1/pacts/{published_pact.pk}/review/", {}, format="json").status_code == 404
+    assert client.post(f"/api/v1/pacts/{published_pact.pk}/review/", {}, format="json").status_code == 403
     assert (
         client.post(
             f"/api/v1/agents/{published_pact.agent.slug}/pacts/", {"document": document}, format="json"
         ).status_code
-        == 404
+        == 403
     )
 
 

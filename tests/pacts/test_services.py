@@ -15,7 +15,7 @@ from pacts import selectors, services
 from pacts.demo_documents import refunds_v2
 from pacts.errors import DraftAlreadyExists, InvalidAgentCard, PactDocumentInvalid, PactVersionNotDraft
 from pacts.models import PactEvent, PactVersion
-from trust_portal.errors import Forbidden, NotFound
+from trust_portal.errors import Forbidden
 
 pytestmark = pytest.mark.django_db
 
@@ -142,11 +142,11 @@ def test_retire_withdraws_every_version(published_pact, vendor) -> None:
 
 
 def test_other_vendor_cannot_touch_the_pact(published_pact, vendor_b, document) -> None:
-    with pytest.raises(NotFound):
+    with pytest.raises(Forbidden):
         services.pact_version_create_draft(pact=published_pact, user=vendor_b, document=document)
-    with pytest.raises(NotFound):
+    with pytest.raises(Forbidden):
         services.pact_review(pact=published_pact, user=vendor_b)
-    with pytest.raises(NotFound):
+    with pytest.raises(Forbidden):
         services.pact_create(agent=published_pact.agent, user=vendor_b, title="mine", document=document)
 
 

@@ -1,0 +1,109 @@
+"""Who may see and do what with evidence.
+
+Public records are public. Restricted records exist only for the agent's vendor organization, staff,
+and buyer organizations holding an active access grant for the agent; to everybody else they do not
+exist (lists, counts and details alike). Members of the vendor submit and import evidence; owners
+decide who else sees restricted evidence (grants) and which keys sign for the organization.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import rules
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from accounts.permissions import NOTHING, permission, view_permission
+from accounts.rules import (
+    is_member_of_owner,
+    is_owner_of_owner,
+    is_staff,
+    is_vendor,
+    organization_id_of,
+)
+from evidence.models import AccessGrant, EvidenceImport, EvidenceRecord, VendorKey, Visibility
+
+
+def active_grants() -> Q:
+    now = timezone.now()
+    return Q(revoked_at__isnull=True) & (Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+
+
+@rules.predicate
+def holds_active_grant(user: Any, agent: Any) -> bool:
+    org_id = organization_id_of(user)
+    if org_id is None or agent is None:
+        return False
+    return AccessGrant.objects.filter(active_grants(), agent=agent, organization_id=org_id).exists()
+
+
+may_see_restricted = is_staff | is_member_of_owner | holds_active_grant
+
+
+@rules.predicate
+def record_visible(user: Any, record: Any) -> bool:
+    return record.visibility == Visibility.PUBLIC or may_see_restricted(user, record.agent)
+
+
+def _records_scope(user: Any) -> Q:
+    public = Q(visibility=Visibility.PUBLIC)
+    if not getattr(user, "is_authenticated", False):
+        return public
+    if user.is_staff:
+        return Q()
+    org_id = organization_id_of(user)
+    if org_id is None:
+        return public
+    granted = AccessGrant.objects.filter(active_grants(), agent=OuterRef("agent_id"), organization_id=org_id)
+    return public | Q(agent__organization_id=org_id) | Q(Exists(granted))
+
+
+def _vendor_scope(path: str) -> Any:
+    def build(user: Any) -> Q:
+        org_id = organization_id_of(user)
+        return Q(**{path: org_id}) if org_id is not None else NOTHING
+
+    return build
+
+
+def _grant_scope(user: Any) -> Q:
+    """The agent's vendor sees its grants; the grantee sees the grants it holds."""
+    org_id = organization_id_of(user)
+    return Q(agent__organization_id=org_id) | Q(organization_id=org_id) if org_id is not None else NOTHING
+
+
+@rules.predicate
+def is_grantee(user: Any, grant: Any) -> bool:
+    return grant is not None and organization_id_of(user) == grant.organization_id
+
+
+view_permission(EvidenceRecord, "evidence.view_record", record_visible, _records_scope)
+view_permission(EvidenceImport, "evidence.view_import", is_member_of_owner, _vendor_scope("agent__organization_id"))
+view_permission(AccessGrant, "evidence.view_grant", is_member_of_owner | is_grantee, _grant_scope)
+view_permission(VendorKey, "evidence.view_signing_key", is_member_of_owner, _vendor_scope("organization_id"))
+
+permission(
+    "evidence.view_restricted",
+    may_see_restricted,
+    "Restricted evidence is for the agent's vendor and for buyers it granted access to.",
+)
+permission(
+    "evidence.submit", is_member_of_owner, "Only members of the agent's vendor organization may submit its evidence."
+)
+permission(
+    "evidence.create_ingest_token",
+    is_member_of_owner,
+    "Only members of the agent's vendor organization may create ingest tokens for it.",
+)
+permission(
+    "evidence.manage_grants",
+    is_owner_of_owner,
+    "Only an owner of the agent's vendor organization may grant or revoke access to its restricted evidence.",
+)
+permission(
+    "evidence.manage_signing_keys",
+    is_vendor & is_owner_of_owner,
+    "Only an owner of the vendor organization may register or revoke its signing keys.",
+)
+permission("evidence.use_workbench", is_vendor, "Only vendors submit evidence.")
