@@ -101,6 +101,8 @@ is_signed_in = rules.is_authenticated
 def _visible_tokens(user: Any) -> Q:
     if not getattr(user, "is_authenticated", False):
         return NOTHING
+    if user.is_staff:
+        return Q()  # staff revoke leaked tokens (admin); they never see a token's secret
     owned = owned_organization_id(user)
     mine = Q(user_id=user.pk)
     return mine | Q(user__membership__organization_id=owned) if owned is not None else mine
@@ -111,12 +113,12 @@ def _visible_memberships(user: Any) -> Q:
     return Q(organization_id=org_id) if org_id is not None else NOTHING
 
 
-view_permission(ApiToken, "accounts.view_token", is_token_holder | is_owner_of_owner, _visible_tokens)
+view_permission(ApiToken, "accounts.view_token", is_token_holder | is_owner_of_owner | is_staff, _visible_tokens)
 view_permission(Membership, "accounts.view_membership", is_member_of_owner, _visible_memberships)
 permission(
     "accounts.manage_tokens",
-    is_token_holder | is_owner_of_owner,
-    "Only the token's holder or an owner of their organization may manage this token.",
+    is_token_holder | is_owner_of_owner | is_staff,
+    "Only the token's holder, an owner of their organization or staff may revoke this token.",
 )
 permission("accounts.create_token", is_signed_in, "Sign in to create API tokens.")
 permission(

@@ -59,8 +59,10 @@ def _records_scope(user: Any) -> Q:
     return public | Q(agent__organization_id=org_id) | Q(Exists(granted))
 
 
-def _vendor_scope(path: str) -> Any:
+def _vendor_scope(path: str, *, staff: bool = False) -> Any:
     def build(user: Any) -> Q:
+        if staff and getattr(user, "is_staff", False):
+            return Q()
         org_id = organization_id_of(user)
         return Q(**{path: org_id}) if org_id is not None else NOTHING
 
@@ -68,7 +70,9 @@ def _vendor_scope(path: str) -> Any:
 
 
 def _grant_scope(user: Any) -> Q:
-    """The agent's vendor sees its grants; the grantee sees the grants it holds."""
+    """The agent's vendor sees its grants; the grantee sees the grants it holds; staff see all."""
+    if getattr(user, "is_staff", False):
+        return Q()
     org_id = organization_id_of(user)
     return Q(agent__organization_id=org_id) | Q(organization_id=org_id) if org_id is not None else NOTHING
 
@@ -80,8 +84,8 @@ def is_grantee(user: Any, grant: Any) -> bool:
 
 view_permission(EvidenceRecord, "evidence.view_record", record_visible, _records_scope)
 view_permission(EvidenceImport, "evidence.view_import", is_member_of_owner, _vendor_scope("agent__organization_id"))
-view_permission(AccessGrant, "evidence.view_grant", is_member_of_owner | is_grantee, _grant_scope)
-view_permission(VendorKey, "evidence.view_signing_key", is_member_of_owner, _vendor_scope("organization_id"))
+view_permission(AccessGrant, "evidence.view_grant", is_member_of_owner | is_grantee | is_staff, _grant_scope)
+view_permission(VendorKey, "evidence.view_signing_key", is_member_of_owner | is_staff, _vendor_scope("organization_id", staff=True))
 
 permission(
     "evidence.view_restricted",
@@ -99,11 +103,21 @@ permission(
 permission(
     "evidence.manage_grants",
     is_owner_of_owner,
-    "Only an owner of the agent's vendor organization may grant or revoke access to its restricted evidence.",
+    "Only an owner of the agent's vendor organization may grant access to its restricted evidence.",
+)
+permission(
+    "evidence.revoke_grant",
+    is_owner_of_owner | is_staff,
+    "Only an owner of the agent's vendor organization (or staff) may revoke access to its restricted evidence.",
 )
 permission(
     "evidence.manage_signing_keys",
     is_vendor & is_owner_of_owner,
-    "Only an owner of the vendor organization may register or revoke its signing keys.",
+    "Only an owner of the vendor organization may register its signing keys.",
+)
+permission(
+    "evidence.revoke_signing_key",
+    is_owner_of_owner | is_staff,
+    "Only an owner of the vendor organization (or staff) may revoke its signing keys.",
 )
 permission("evidence.use_workbench", is_vendor, "Only vendors submit evidence.")

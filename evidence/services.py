@@ -380,7 +380,7 @@ def access_grant_create(
 
 
 def access_grant_revoke(*, grant: AccessGrant, user: User) -> AccessGrant:
-    require(user, "evidence.manage_grants", grant)
+    require(user, "evidence.revoke_grant", grant)
     AccessGrant.objects.filter(pk=grant.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     grant.refresh_from_db()
     return grant
@@ -510,7 +510,7 @@ def vendor_key_register(*, user: User, name: str, public_pem: str) -> VendorKey:
 
 
 def vendor_key_revoke(*, user: User, key: VendorKey) -> VendorKey:
-    require(user, "evidence.manage_signing_keys", key)
+    require(user, "evidence.revoke_signing_key", key)
     VendorKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     key.refresh_from_db()
     return key

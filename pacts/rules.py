@@ -13,7 +13,7 @@ import rules
 from django.db.models import Exists, OuterRef, Q
 
 from accounts.permissions import EVERYTHING, permission, view_permission
-from accounts.rules import is_buyer, is_member_of_owner, is_owner_of_owner, is_vendor, organization_id_of
+from accounts.rules import is_buyer, is_member_of_owner, is_owner_of_owner, is_staff, is_vendor, organization_id_of
 from pacts.models import Agent, Pact, PactEvent, PactVersion
 
 
@@ -82,6 +82,8 @@ permission(
     "Only an owner of the agent's vendor organization may record a re-review of its pact.",
 )
 permission(
-    "pacts.retire_pact", is_owner_of_owner, "Only an owner of the agent's vendor organization may retire its pact."
+    "pacts.retire_pact",
+    is_owner_of_owner | is_staff,
+    "Only an owner of the agent's vendor organization (or staff) may retire its pact.",
 )
 permission("pacts.follow_agent", is_buyer, "Only buyers can follow agents.")
