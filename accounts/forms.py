@@ -47,3 +47,33 @@ class TokenCreateForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         help_text="Optional. After this moment the token stops working.",
     )
+
+
+class InvitationForm(forms.Form):
+    role = forms.ChoiceField(
+        choices=[
+            ("member", "Member — authors drafts, submits evidence"),
+            ("owner", "Owner — also manages the organization"),
+        ],
+        initial="member",
+    )
+    note = forms.CharField(max_length=200, required=False, help_text="Optional: who it is for, e.g. “Dana, QA”.")
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=[("member", "Member"), ("owner", "Owner")])
+
+
+class InvitationAcceptForm(forms.Form):
+    username = forms.CharField(max_length=150, help_text="Letters, digits and @/./+/-/_ only.")
+    email = forms.EmailField(required=False)
+    password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False)
+    password_again = forms.CharField(
+        label="Password (again)", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("password") and data.get("password") != data.get("password_again"):
+            self.add_error("password_again", "The two passwords differ.")
+        return data

@@ -149,3 +149,47 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient}: {self.title}"
+
+
+class InvitationQuerySet(RestrictedQuerySet["Invitation"]):
+    def pending(self) -> InvitationQuerySet:
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class Invitation(models.Model):
+    """An owner invites someone into the organization: a single-use link that expires (7 days).
+
+    The link's secret is shown once, when the invitation is made; only its SHA-256 is kept, like API
+    tokens. Accepting it is a conditional update (``accepted_at IS NULL``), so a link is used once even
+    when two people open it at the same moment.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    role = models.CharField(max_length=10, choices=Membership.Role.choices, default=Membership.Role.MEMBER)
+    note = models.CharField(max_length=200, blank=True, help_text="Who it is for, to recognise it in the list.")
+    digest = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the link's secret.")
+    created_by = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(role__in=["owner", "member"]), name="invitation_role_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"invitation to {self.organization.name} as {self.role}"
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at is not None:
+            return "accepted"
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if self.expires_at <= timezone.now() else "pending"

@@ -16,7 +16,7 @@ from typing import Any
 import rules
 from django.db.models import Q
 
-from accounts.models import ApiToken, Membership, Organization
+from accounts.models import ApiToken, Invitation, Membership, Organization
 from accounts.permissions import NOTHING, permission, view_permission
 from accounts.roles import Role, role_of
 
@@ -91,6 +91,11 @@ def is_token_holder(user: Any, token: Any) -> bool:
     return token is not None and getattr(user, "is_authenticated", False) and token.user_id == user.pk
 
 
+@rules.predicate
+def is_own_membership(user: Any, membership: Any) -> bool:
+    return membership is not None and getattr(user, "is_authenticated", False) and membership.user_id == user.pk
+
+
 is_staff = rules.is_staff
 is_signed_in = rules.is_authenticated
 
@@ -126,4 +131,17 @@ permission(
     is_owner_of_owner,
     "Only an owner of the organization may invite, remove or change the role of its members.",
 )
+permission(
+    "accounts.remove_member",
+    is_owner_of_owner | is_own_membership,
+    "Only an owner of the organization may remove its members (anyone may leave).",
+)
 permission("accounts.view_members", is_member_of_owner, "Only members of the organization may see its members.")
+
+
+def _owned_invitations(user: Any) -> Q:
+    owned = owned_organization_id(user)
+    return Q(organization_id=owned) if owned is not None else NOTHING
+
+
+view_permission(Invitation, "accounts.view_invitation", is_owner_of_owner, _owned_invitations)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from accounts.models import ApiToken, Membership, Notification, User
+from accounts.models import ApiToken, Invitation, Membership, Notification, User
 from trust_portal.errors import NotFound
 
 
@@ -31,3 +31,27 @@ def notification_list(*, user: User) -> QuerySet[Notification]:
 
 def unread_notification_count(*, user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def membership_get(*, user: User, membership_id: int) -> Membership:
+    membership = (
+        Membership.objects.restrict(user, "view")
+        .select_related("user", "organization")
+        .filter(pk=membership_id)
+        .first()
+    )
+    if membership is None:
+        raise NotFound("No such member.")
+    return membership
+
+
+def invitation_list(*, user: User) -> QuerySet[Invitation]:
+    """The invitations of the organization the user owns (empty for everyone else)."""
+    return Invitation.objects.restrict(user, "view").select_related("created_by", "accepted_by")
+
+
+def invitation_get(*, user: User, invitation_id: int) -> Invitation:
+    invitation = invitation_list(user=user).filter(pk=invitation_id).first()
+    if invitation is None:
+        raise NotFound("No such invitation.")
+    return invitation

@@ -16,9 +16,10 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.text import slugify
 
-from accounts.models import ApiToken, Membership, Organization, User
+from accounts.errors import AlreadyMember, InvitationUnusable, LastOwner
+from accounts.models import ApiToken, Invitation, Membership, Organization, User
 from accounts.permissions import require
-from trust_portal.errors import DomainError, TooManyAttempts
+from trust_portal.errors import DomainError, NotFound, TooManyAttempts
 
 TOKEN_PREFIX = "tp_"
 TOKEN_DISPLAY_CHARS = 10
@@ -103,6 +104,129 @@ def member_create(
         membership.full_clean()
         membership.save()
     return user
+
+
+# --- invitations, roles, leaving ------------------------------------------------------------
+
+INVITATION_DAYS = 7
+INVITATION_PREFIX = "inv_"
+
+
+@dataclass(frozen=True)
+class IssuedInvitation:
+    invitation: Invitation
+    secret: str  # the link's secret: shown once, never stored
+
+
+@transaction.atomic
+def invitation_create(
+    *, user: User, organization: Organization, role: str = "member", note: str = ""
+) -> IssuedInvitation:
+    """An owner invites someone (as member or owner): a single-use link valid for seven days."""
+    require(user, "accounts.manage_members", organization)
+    if role not in Membership.Role.values:
+        raise ValidationError({"role": f"Expected one of {', '.join(Membership.Role.values)}."})
+    secret = INVITATION_PREFIX + secrets.token_urlsafe(32)
+    invitation = Invitation(
+        organization=organization,
+        role=role,
+        note=note.strip()[:200],
+        digest=token_digest(secret),
+        created_by=user,
+        expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
+    )
+    invitation.full_clean()
+    invitation.save()
+    return IssuedInvitation(invitation=invitation, secret=secret)
+
+
+def invitation_revoke(*, user: User, invitation: Invitation) -> Invitation:
+    require(user, "accounts.manage_members", invitation)
+    Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    invitation.refresh_from_db()
+    return invitation
+
+
+def invitation_for_secret(secret: str) -> Invitation:
+    """The invitation a link names, whatever its state (NotFound if none: the link was mistyped)."""
+    found = None
+    if secret.startswith(INVITATION_PREFIX) and len(secret) <= 100:
+        found = Invitation.objects.select_related("organization").filter(digest=token_digest(secret)).first()
+    if found is None:
+        raise NotFound("No such invitation: check the link you were sent.")
+    return found
+
+
+@transaction.atomic
+def invitation_accept(
+    *, secret: str, user: User | None = None, username: str = "", password: str = "", email: str = ""
+) -> User:
+    """Join the organization through an invitation link: as a new account, or as a signed-in user who
+    belongs to no organization yet. Single use: exactly one acceptance wins a race."""
+    invitation = invitation_for_secret(secret)
+    if invitation.status != "pending":
+        raise InvitationUnusable(
+            f"This invitation is {invitation.status}; ask an owner of {invitation.organization.name} for a new one."
+        )
+    if user is not None and user.is_authenticated:
+        if user.membership_or_none is not None:
+            raise AlreadyMember(f"You already belong to {user.organization}; an account belongs to one organization.")
+        if user.is_arbiter:
+            raise AlreadyMember("Arbiters belong to no party organization.")
+        membership = Membership(user=user, organization=invitation.organization, role=invitation.role)
+        membership.full_clean()
+        membership.save()
+        member = user
+    else:
+        member = member_create(
+            username=username.strip(),
+            password=password,
+            email=email.strip(),
+            organization=invitation.organization,
+            role=invitation.role,
+        )
+    claimed = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True).update(
+        accepted_at=timezone.now(), accepted_by=member
+    )
+    if claimed != 1:  # someone else used it a moment ago: undo this account
+        raise InvitationUnusable("This invitation was used a moment ago.")
+    return member
+
+
+def _lock_owners(organization_id: int) -> int:
+    """Lock the organization's row (serialising role changes) and count its owners."""
+    Organization.objects.select_for_update().filter(pk=organization_id).first()
+    return Membership.objects.filter(organization_id=organization_id, role=Membership.Role.OWNER).count()
+
+
+@transaction.atomic
+def membership_set_role(*, user: User, membership: Membership, role: str) -> Membership:
+    require(user, "accounts.manage_members", membership)
+    if role not in Membership.Role.values:
+        raise ValidationError({"role": f"Expected one of {', '.join(Membership.Role.values)}."})
+    owners = _lock_owners(membership.organization_id)
+    current = Membership.objects.get(pk=membership.pk)
+    if current.role == Membership.Role.OWNER and role != Membership.Role.OWNER and owners <= 1:
+        raise LastOwner("The last owner cannot be demoted: make another member an owner first.")
+    Membership.objects.filter(pk=membership.pk).update(role=role)
+    current.refresh_from_db()
+    return current
+
+
+@transaction.atomic
+def membership_remove(*, user: User, membership: Membership) -> None:
+    """An owner removes a member, or a member leaves; the last owner can do neither. Their tokens are revoked."""
+    require(user, "accounts.remove_member", membership)
+    owners = _lock_owners(membership.organization_id)
+    current = Membership.objects.filter(pk=membership.pk).first()
+    if current is None:
+        return
+    if current.role == Membership.Role.OWNER and owners <= 1:
+        raise LastOwner("The last owner cannot leave or be removed: make another member an owner first.")
+    ApiToken.objects.filter(user_id=current.user_id, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    current.delete()
 
 
 # --- API tokens -----------------------------------------------------------------

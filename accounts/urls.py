@@ -12,4 +12,9 @@ urlpatterns = [
     path("tokens/", views.tokens, name="tokens"),
     path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
     path("notifications/", views.notifications, name="notifications"),
+    path("organization/", views.organization, name="organization"),
+    path("organization/members/<int:membership_id>/role/", views.member_role, name="member_role"),
+    path("organization/members/<int:membership_id>/remove/", views.member_remove, name="member_remove"),
+    path("organization/invitations/<int:invitation_id>/revoke/", views.invitation_revoke, name="invitation_revoke"),
+    path("invitations/<str:secret>/", views.invitation, name="invitation"),
 ]

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors, services
-from accounts.forms import ThrottledAuthenticationForm, TokenCreateForm
+from accounts.errors import LastOwner
+from accounts.forms import InvitationAcceptForm, InvitationForm, RoleForm, ThrottledAuthenticationForm, TokenCreateForm
 from accounts.models import Organization
 from accounts.navigation import home_panels
+from accounts.permissions import may, require
 from accounts.roles import Role, role_of, signed_in_user
 from trust_portal.errors import DomainError
-from trust_portal.web import paginate
+from trust_portal.web import add_errors_to_form, paginate
 
 
 class LoginView(auth_views.LoginView):
@@ -103,3 +106,119 @@ def notifications(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:notifications")
     page = paginate(request, selectors.notification_list(user=user))
     return render(request, "accounts/notifications.html", {"page": page})
+
+
+# --- the organization: members, roles, invitations -----------------------------------------------------------
+
+
+def _organization_context(request: HttpRequest, **extra: object) -> dict[str, object]:
+    user = signed_in_user(request)
+    organization = user.organization
+    return {
+        "organization": organization,
+        "members": selectors.organization_member_list(user=user),
+        "invitations": selectors.invitation_list(user=user)[:50],
+        "can_manage": may(user, "accounts.manage_members", organization),
+        "invite_form": InvitationForm(),
+        **extra,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organization(request: HttpRequest) -> HttpResponse:
+    """Members and their roles; owners invite (a link shown once), change roles and remove members."""
+    user = signed_in_user(request)
+    if user.organization is None:
+        raise PermissionDenied("You belong to no organization.")
+    issued = None
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST":
+        require(user, "accounts.manage_members", user.organization)
+        if form.is_valid():
+            try:
+                issued = services.invitation_create(user=user, organization=user.organization, **form.cleaned_data)
+            except (DomainError, ValidationError) as error:
+                add_errors_to_form(form, error)
+        context = _organization_context(request, issued=issued, invite_form=InvitationForm() if issued else form)
+        if issued is not None:
+            context["invite_link"] = request.build_absolute_uri(reverse("accounts:invitation", args=[issued.secret]))
+        return render(request, "accounts/organization.html", context, status=400 if form.errors else 200)
+    return render(request, "accounts/organization.html", _organization_context(request))
+
+
+@login_required
+@require_POST
+def member_role(request: HttpRequest, membership_id: int) -> HttpResponse:
+    user = signed_in_user(request)
+    membership = selectors.membership_get(user=user, membership_id=membership_id)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose owner or member.")
+        return redirect("accounts:organization")
+    try:
+        updated = services.membership_set_role(user=user, membership=membership, role=form.cleaned_data["role"])
+    except LastOwner as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(request, f"{updated.user.username} is now {updated.get_role_display().lower()}.")
+    return redirect("accounts:organization")
+
+
+@login_required
+@require_POST
+def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
+    user = signed_in_user(request)
+    membership = selectors.membership_get(user=user, membership_id=membership_id)
+    leaving = membership.user_id == user.pk
+    try:
+        services.membership_remove(user=user, membership=membership)
+    except LastOwner as error:
+        messages.error(request, error.detail)
+        return redirect("accounts:organization")
+    if leaving:
+        messages.success(request, f"You left {membership.organization.name}.")
+        return redirect("home")
+    messages.success(request, f"{membership.user.username} was removed; their API tokens are revoked.")
+    return redirect("accounts:organization")
+
+
+@login_required
+@require_POST
+def invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    user = signed_in_user(request)
+    services.invitation_revoke(user=user, invitation=selectors.invitation_get(user=user, invitation_id=invitation_id))
+    messages.success(request, "Invitation revoked: its link no longer works.")
+    return redirect("accounts:organization")
+
+
+@require_http_methods(["GET", "POST"])
+def invitation(request: HttpRequest, secret: str) -> HttpResponse:
+    """The invitation link: create an account in the organization, or join it if signed in without one."""
+    found = services.invitation_for_secret(secret)
+    user = request.user if request.user.is_authenticated else None
+    form = InvitationAcceptForm(request.POST or None) if user is None else None
+    error = None
+    if request.method == "POST" and (form is None or form.is_valid()):
+        fields = form.cleaned_data if form is not None else {}
+        try:
+            member = services.invitation_accept(
+                secret=secret,
+                user=user,  # type: ignore[arg-type]
+                username=fields.get("username", ""),
+                password=fields.get("password", ""),
+                email=fields.get("email", ""),
+            )
+        except ValidationError as problem:
+            if form is not None:
+                add_errors_to_form(form, problem)
+        except DomainError as problem:
+            error = problem.detail
+        else:
+            if user is None:
+                login(request, member, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome to {found.organization.name}.")
+            return redirect("home")
+    context = {"invitation": found, "form": form, "error": error}
+    bad = error is not None or (form is not None and form.errors)
+    return render(request, "accounts/invitation.html", context, status=400 if bad else 200)

@@ -35,8 +35,11 @@ class TokenOutput(serializers.ModelSerializer):
             "expires_at",
             "revoked_at",
             "is_active",
+            "holder",
         ]
         read_only_fields = fields
+
+    holder = serializers.CharField(source="user.username", read_only=True, help_text="Whose token it is.")
 
 
 class IssuedTokenOutput(TokenOutput):
@@ -82,3 +85,43 @@ class NotificationReadInput(serializers.Serializer):
 
 class NotificationReadOutput(serializers.Serializer):
     marked = serializers.IntegerField()
+
+
+class MemberOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField(source="user.username")
+    name = serializers.CharField(source="user.get_full_name")
+    role = serializers.ChoiceField(choices=["owner", "member"])
+    joined_at = serializers.DateTimeField(source="created_at")
+
+
+class RoleInput(serializers.Serializer):
+    role = serializers.ChoiceField(choices=["owner", "member"])
+
+
+class InvitationInput(serializers.Serializer):
+    role = serializers.ChoiceField(choices=["owner", "member"], default="member")
+    note = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+
+
+class InvitationOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    role = serializers.CharField()
+    note = serializers.CharField()
+    status = serializers.ChoiceField(choices=["pending", "accepted", "revoked", "expired"])
+    created_by = serializers.CharField(source="created_by.username")
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+    accepted_by = serializers.CharField(source="accepted_by.username", allow_null=True, default=None)
+
+
+class IssuedInvitationOutput(InvitationOutput):
+    url = serializers.CharField(help_text="The invitation link. Shown once: send it to the person you invite.")
+    token = serializers.CharField(help_text="The link's secret, for POST /api/v1/invitations/accept/.")
+
+
+class InvitationAcceptInput(serializers.Serializer):
+    token = serializers.CharField(max_length=100)
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, style={"input_type": "password"})
+    email = serializers.EmailField(required=False, default="", allow_blank=True)

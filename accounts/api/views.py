@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
@@ -13,16 +14,23 @@ from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.api.serializers import (
+    InvitationAcceptInput,
+    InvitationInput,
+    InvitationOutput,
+    IssuedInvitationOutput,
     IssuedTokenOutput,
+    MemberOutput,
     MeOutput,
     NotificationOutput,
     NotificationReadInput,
     NotificationReadOutput,
+    RoleInput,
     TokenCreateInput,
     TokenObtainInput,
     TokenOutput,
 )
 from accounts.models import ApiToken
+from accounts.permissions import require
 from accounts.roles import role_of, signed_in_user
 from trust_portal.api.pagination import CursorPagination
 
@@ -146,3 +154,111 @@ class NotificationReadView(APIView):
             user=signed_in_user(request), notification_ids=data.validated_data.get("ids")
         )
         return Response({"marked": marked})
+
+
+class MemberListView(APIView):
+    """The members of the caller's organization and their roles."""
+
+    @extend_schema(responses={200: MemberOutput(many=True), 401: PROBLEM}, tags=["organization"])
+    def get(self, request: Request) -> Response:
+        return Response(MemberOutput(selectors.organization_member_list(user=signed_in_user(request)), many=True).data)
+
+
+class MemberDetailView(APIView):
+    """Change a member's role (owners), or remove a member (owners; anyone may remove themselves: leave)."""
+
+    @extend_schema(
+        request=RoleInput,
+        responses={200: MemberOutput, 400: PROBLEM, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM},
+        tags=["organization"],
+    )
+    def patch(self, request: Request, membership_id: int) -> Response:
+        user = signed_in_user(request)
+        membership = selectors.membership_get(user=user, membership_id=membership_id)
+        require(user, "accounts.manage_members", membership)  # before the body is read
+        data = RoleInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        updated = services.membership_set_role(user=user, membership=membership, role=data.validated_data["role"])
+        return Response(MemberOutput(updated).data)
+
+    @extend_schema(responses={204: None, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM}, tags=["organization"])
+    def delete(self, request: Request, membership_id: int) -> Response:
+        user = signed_in_user(request)
+        services.membership_remove(
+            user=user, membership=selectors.membership_get(user=user, membership_id=membership_id)
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class InvitationListView(APIView):
+    """The invitations of the organization the caller owns; create one (its link is shown once)."""
+
+    @extend_schema(responses={200: InvitationOutput(many=True), 401: PROBLEM}, tags=["organization"])
+    def get(self, request: Request) -> Response:
+        return Response(InvitationOutput(selectors.invitation_list(user=signed_in_user(request)), many=True).data)
+
+    @extend_schema(
+        request=InvitationInput,
+        responses={201: IssuedInvitationOutput, 400: PROBLEM, 403: PROBLEM},
+        tags=["organization"],
+    )
+    def post(self, request: Request) -> Response:
+        user = signed_in_user(request)
+        require(user, "accounts.manage_members", user.organization)
+        data = InvitationInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        issued = services.invitation_create(user=user, organization=user.organization, **data.validated_data)  # type: ignore[arg-type]
+        body = dict(InvitationOutput(issued.invitation).data)
+        body["token"] = issued.secret
+        body["url"] = request.build_absolute_uri(reverse("accounts:invitation", args=[issued.secret]))
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class InvitationDetailView(APIView):
+    @extend_schema(responses={200: InvitationOutput, 403: PROBLEM, 404: PROBLEM}, tags=["organization"])
+    def delete(self, request: Request, invitation_id: int) -> Response:
+        user = signed_in_user(request)
+        invitation = services.invitation_revoke(
+            user=user, invitation=selectors.invitation_get(user=user, invitation_id=invitation_id)
+        )
+        return Response(InvitationOutput(invitation).data)
+
+
+class InvitationAcceptView(APIView):
+    """Create an account in the inviting organization with the invitation's secret (single use)."""
+
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        request=InvitationAcceptInput,
+        responses={201: MeOutput, 400: PROBLEM, 404: PROBLEM, 410: PROBLEM},
+        auth=[],
+        tags=["organization"],
+    )
+    def post(self, request: Request) -> Response:
+        data = InvitationAcceptInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        member = services.invitation_accept(
+            secret=fields["token"], username=fields["username"], password=fields["password"], email=fields["email"]
+        )
+        membership = member.membership_or_none
+        assert membership is not None
+        organization = membership.organization
+        return Response(
+            MeOutput(
+                {
+                    "username": member.username,
+                    "role": role_of(member).value,
+                    "organization": {
+                        "name": organization.name,
+                        "slug": organization.slug,
+                        "kind": organization.kind,
+                        "role": membership.role,
+                    },
+                    "token": None,
+                }
+            ).data,
+            status=status.HTTP_201_CREATED,
+        )
