@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 PIP     = $(PY) -m pip
 
-.PHONY: run test install install-test lint typecheck bench worker beat clean
+.PHONY: run test install install-test lint typecheck imports bench worker beat clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ lint: $(VENV)/.installed-test
 
 typecheck: $(VENV)/.installed-test
 	$(VENV)/bin/mypy .
+
+imports: $(VENV)/.installed-test
+	$(VENV)/bin/lint-imports
 
 worker: $(VENV)/.installed
 	$(VENV)/bin/celery -A trust_portal worker --loglevel=INFO
