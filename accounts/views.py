@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -129,8 +129,7 @@ def _organization_context(request: HttpRequest, **extra: object) -> dict[str, ob
 def organization(request: HttpRequest) -> HttpResponse:
     """Members and their roles; owners invite (a link shown once), change roles and remove members."""
     user = signed_in_user(request)
-    if user.organization is None:
-        raise PermissionDenied("You belong to no organization.")
+    require(user, "accounts.view_members", user.organization)
     issued = None
     form = InvitationForm(request.POST or None)
     if request.method == "POST":
