@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from accounts.models import Membership, User
-from accounts.services import member_create, organization_get_or_create
+from accounts.models import Invitation, Membership, User
+from accounts.services import invitation_create, member_create, organization_get_or_create
 
 DEMO_PASSWORD = "trust-demo-2026"
 
@@ -47,5 +47,10 @@ def seed(out: TextIO) -> list[tuple[str, str, str]]:
         if staff:
             User.objects.filter(username=username).update(is_superuser=True)
         created += 1
-    out.write(f"accounts: {len(organizations)} organizations, {created} new users\n")
+    invited = 0
+    if not Invitation.objects.exists():  # a pending one to see on the Members page (its link was never shown)
+        owner = User.objects.get(username="buyer")
+        invitation_create(user=owner, organization=owner.organization, role="member", note="Risk analyst (demo)")
+        invited = 1
+    out.write(f"accounts: {len(organizations)} organizations, {created} new users, {invited} pending invitation\n")
     return [(username, DEMO_PASSWORD, what) for username, *_, what in USERS]
