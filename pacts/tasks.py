@@ -35,7 +35,7 @@ def email_followers_of_version(version_id: int, loosened: list[str]) -> int:
         lines += ["", "Changelog:", version.changelog]
     lines += [
         "",
-        f"See it: {getattr(settings, 'SITE_URL', '')}{reverse('pacts:version', args=[pact.pk, version.number])}",
+        f"See it: {settings.SITE_URL}{reverse('pacts:version', args=[pact.pk, version.number])}",
     ]
     messages = [(subject, "\n".join(lines), settings.DEFAULT_FROM_EMAIL, [email]) for email in recipients]
     return send_mass_mail(messages, fail_silently=False) if messages else 0

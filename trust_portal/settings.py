@@ -24,16 +24,18 @@ DEBUG = env.bool("DEBUG", default=True)
 
 DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me-in-production-0123456789abcdef"
 if DEBUG:
-    SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
+    SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY, allow_empty=False)
 else:
     SECRET_KEY = env.str("SECRET_KEY")  # required: raises naming SECRET_KEY when missing
     if SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 50:
         raise ImproperlyConfigured("SECRET_KEY must be a unique value of at least 50 characters when DEBUG is off.")
 
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"] if DEBUG else [])
+ALLOWED_HOSTS = env.hosts("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS is required when DEBUG is off (comma-separated host names).")
-CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_TRUSTED_ORIGINS = env.origins("CSRF_TRUSTED_ORIGINS", default=[])
+# Where the portal is reached from outside: links in e-mails are built on it (no request to take a host from).
+SITE_URL = env.url("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else None)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -44,7 +46,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
@@ -115,7 +116,7 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (login and API throttling counters live here) ------------------
-CACHE_URL = env.redis_url("CACHE_URL")
+CACHE_URL = env.redis_url("CACHE_URL", schemes=("redis", "rediss"))
 if CACHE_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
 else:
@@ -149,7 +150,7 @@ USE_TZ = True
 
 # --- Static files -----------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     # plotly.js ships inside the plotly wheel; serve it from there (no CDN).
@@ -163,7 +164,7 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "/media/"
 
 # --- Security -----------------------------------------------------------------
@@ -207,13 +208,15 @@ CELERY_TASK_EAGER_PROPAGATES = True
 if CELERY_BROKER_URL is None:
     CELERY_BROKER_URL = "memory://localhost/"
 CELERY_RESULT_BACKEND = env.redis_url(
-    "CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else None
+    "CELERY_RESULT_BACKEND",
+    default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else None,
+    schemes=("redis", "rediss"),
 )
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="trust-portal")
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="trust-portal", allow_empty=False)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
@@ -241,19 +244,20 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=16 
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Transparency log -----------------------------------------------------------------
-LOG_ORIGIN = env.str("LOG_ORIGIN", default="trust-portal.local/log")
-LOG_SIGNING_KEY = env.str("LOG_SIGNING_KEY", default="")  # an Ed25519 private key, PEM
-LOG_SIGNING_KEY_FILE = Path(env.str("LOG_SIGNING_KEY_FILE", default=str(BASE_DIR / "log-key.pem")))
+LOG_ORIGIN = env.key_name("LOG_ORIGIN", default="trust-portal.local/log")  # also the signing key's name
+# An Ed25519 private key, PEM; parsed (and refused by a system check, naming it) in transparency.log.
+LOG_SIGNING_KEY = env.str("LOG_SIGNING_KEY", default="")
+LOG_SIGNING_KEY_FILE = env.path("LOG_SIGNING_KEY_FILE", default=BASE_DIR / "log-key.pem")
 CHECKPOINT_COALESCE_SECONDS = 5  # appends within this long after one another are covered by one signing task
 
 # --- Email ----------------------------------------------------------------------
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
-EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
-EMAIL_PORT = env.int("EMAIL_PORT", default=25, minimum=1)
+EMAIL_BACKEND = env.dotted_path("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env.hostname("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25, minimum=1, maximum=65535)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Trust Portal <noreply@trust-portal.local>")
+DEFAULT_FROM_EMAIL = env.email_address("DEFAULT_FROM_EMAIL", default="Trust Portal <noreply@trust-portal.local>")
 
 # --- REST API -------------------------------------------------------------------
 REST_FRAMEWORK: dict[str, Any] = {
@@ -272,7 +276,6 @@ REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["trust_portal.api.parsers.FastJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "trust_portal.api.exceptions.problem_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -281,8 +284,8 @@ if DEBUG:
 
 # Requests per client (token, else user, else address); "N/second|minute|hour|day".
 API_THROTTLE_RATES = {
-    "token": env.str("API_THROTTLE_RATE", default="1200/minute"),
-    "anon": env.str("API_THROTTLE_RATE_ANON", default="120/minute"),
+    "token": env.rate("API_THROTTLE_RATE", default="1200/minute"),
+    "anon": env.rate("API_THROTTLE_RATE_ANON", default="120/minute"),
 }
 
 SPECTACULAR_SETTINGS = {
@@ -332,6 +335,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "root": {
+        "handlers": ["console"],
+        "level": env.choice("LOG_LEVEL", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]),
+    },
     "loggers": {"django.db.backends": {"level": "INFO"}, "celery.app.trace": {"level": "WARNING"}},
 }

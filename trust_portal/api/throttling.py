@@ -8,6 +8,8 @@ from django.conf import settings
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
+from trust_portal.env import parse_rate
+
 
 class ClientRateThrottle(SimpleRateThrottle):
     """Rates come from ``settings.API_THROTTLE_RATES`` at request time (so they can be changed in tests)."""
@@ -22,6 +24,12 @@ class ClientRateThrottle(SimpleRateThrottle):
         self.rate = settings.API_THROTTLE_RATES[self.scope]
         self.num_requests, self.duration = self.parse_rate(self.rate)
         return super().allow_request(request, view)
+
+    def parse_rate(self, rate: str | None) -> tuple[int | None, int | None]:
+        # The reader settings use, so a rate means the same at start-up and here (DRF reads only a first letter).
+        if rate is None:
+            return None, None
+        return parse_rate(f"API_THROTTLE_RATES[{self.scope!r}]", rate)
 
     def get_cache_key(self, request: Request, view: Any) -> str:
         token_id = getattr(request.auth, "pk", None)
