@@ -21,6 +21,7 @@ class NavEntry:
 NAV: list[NavEntry] = [
     NavEntry("Home", "home", frozenset(Role)),
     NavEntry("Notifications", "accounts:notifications", SIGNED_IN),
+    NavEntry("Members", "accounts:organization", frozenset({Role.VENDOR, Role.BUYER})),
     NavEntry("API tokens", "accounts:tokens", SIGNED_IN),
     NavEntry("API docs", "api-docs", frozenset(Role)),
 ]

@@ -120,10 +120,11 @@ class IssuedInvitation:
 
 @transaction.atomic
 def invitation_create(
-    *, user: User, organization: Organization, role: str = "member", note: str = ""
+    *, user: User, organization: Organization | None, role: str = "member", note: str = ""
 ) -> IssuedInvitation:
     """An owner invites someone (as member or owner): a single-use link valid for seven days."""
     require(user, "accounts.manage_members", organization)
+    assert organization is not None  # require() refused anyone who owns no organization
     if role not in Membership.Role.values:
         raise ValidationError({"role": f"Expected one of {', '.join(Membership.Role.values)}."})
     secret = INVITATION_PREFIX + secrets.token_urlsafe(32)

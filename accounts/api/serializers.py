@@ -108,7 +108,7 @@ class InvitationOutput(serializers.Serializer):
     id = serializers.IntegerField()
     role = serializers.CharField()
     note = serializers.CharField()
-    status = serializers.ChoiceField(choices=["pending", "accepted", "revoked", "expired"])
+    status = serializers.CharField(help_text="pending, accepted, revoked or expired")
     created_by = serializers.CharField(source="created_by.username")
     created_at = serializers.DateTimeField()
     expires_at = serializers.DateTimeField()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -32,11 +32,8 @@ from accounts.api.serializers import (
 from accounts.models import ApiToken
 from accounts.permissions import require
 from accounts.roles import role_of, signed_in_user
-from trust_portal.api.pagination import CursorPagination
-
-PROBLEM = OpenApiResponse(
-    description="Problem details (application/problem+json)", response={"$ref": "#/components/schemas/Problem"}
-)
+from trust_portal.api.pagination import paginated_response
+from trust_portal.api.schema import PROBLEM
 
 
 def _issued(issued: services.IssuedToken) -> dict[str, Any]:
@@ -77,9 +74,8 @@ class TokenListView(APIView):
 
     @extend_schema(responses={200: TokenOutput(many=True), 401: PROBLEM}, tags=["auth"])
     def get(self, request: Request) -> Response:
-        paginator = CursorPagination()
-        page = paginator.paginate_queryset(selectors.api_token_list(user=signed_in_user(request)), request, view=self)
-        return paginator.get_paginated_response(TokenOutput(page, many=True).data)
+        tokens = selectors.api_token_list(user=signed_in_user(request))
+        return paginated_response(self, request, tokens, TokenOutput, "-pk")
 
     @extend_schema(
         request=TokenCreateInput,
@@ -133,12 +129,8 @@ class NotificationListView(APIView):
 
     @extend_schema(responses={200: NotificationOutput(many=True), 401: PROBLEM}, tags=["notifications"])
     def get(self, request: Request) -> Response:
-        paginator = CursorPagination()
-        paginator.ordering = "-created_at"
-        page = paginator.paginate_queryset(
-            selectors.notification_list(user=signed_in_user(request)), request, view=self
-        )
-        return paginator.get_paginated_response(NotificationOutput(page, many=True).data)
+        notifications = selectors.notification_list(user=signed_in_user(request))
+        return paginated_response(self, request, notifications, NotificationOutput, "-created_at")
 
 
 class NotificationReadView(APIView):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -11,10 +11,7 @@ from rest_framework.views import APIView
 from accounts.roles import signed_in_user
 from evidence import selectors, services
 from evidence.models import VendorKey
-
-PROBLEM = OpenApiResponse(
-    description="Problem details (application/problem+json)", response={"$ref": "#/components/schemas/Problem"}
-)
+from trust_portal.api.schema import PROBLEM
 
 
 class KeyInput(serializers.Serializer):

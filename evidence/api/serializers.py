@@ -9,7 +9,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from evidence.models import AccessGrant, EvidenceImport, EvidenceRecord
+from evidence.models import AccessGrant, EvidenceImport, EvidenceRecord, Kind
+from trust_portal.api.params import StrictDateTimeField
 
 
 class EvidenceRecordOutput(serializers.ModelSerializer):
@@ -126,3 +127,13 @@ class IngestTokenInput(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     agents = serializers.ListField(child=serializers.SlugField(), min_length=1, max_length=200)
     expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class EvidenceListQuery(serializers.Serializer):
+    """The evidence list's filters (query parameters)."""
+
+    kind = serializers.ChoiceField(choices=[k.value for k in Kind], required=False, default="", allow_blank=True)
+    metric = serializers.CharField(required=False, default="", allow_blank=True, max_length=63)
+    source = serializers.CharField(required=False, default="", allow_blank=True, max_length=100)  # type: ignore[assignment]
+    observed_after = StrictDateTimeField(required=False, allow_null=True, default=None, help_text="RFC 3339")
+    observed_before = StrictDateTimeField(required=False, allow_null=True, default=None, help_text="RFC 3339")

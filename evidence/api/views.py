@@ -5,7 +5,6 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -28,11 +27,10 @@ from evidence.importers import ImportOptions
 from evidence.models import EvidenceRecord
 from pacts.selectors import agent_get
 from trust_portal.api.exceptions import problem_response
-from trust_portal.api.pagination import CursorPagination
+from trust_portal.api.pagination import paginated_response
+from trust_portal.api.params import query_filters
+from trust_portal.api.schema import PROBLEM
 
-PROBLEM = OpenApiResponse(
-    description="Problem details (application/problem+json)", response={"$ref": "#/components/schemas/Problem"}
-)
 IDEMPOTENCY = OpenApiParameter(
     "Idempotency-Key",
     str,
@@ -55,51 +53,20 @@ def _token(request: Request) -> ApiToken | None:
     return request.auth if isinstance(request.auth, ApiToken) else None
 
 
-def _time_param(request: Request, name: str) -> Any:
-    raw = request.query_params.get(name)
-    if not raw:
-        return None
-    try:
-        parsed = parse_datetime(raw)
-        if parsed is not None and parsed.tzinfo is not None:
-            parsed.utcoffset()  # extreme offsets overflow only when used
-    except (ValueError, OverflowError):
-        parsed = None
-    if parsed is None:
-        raise EvidenceInvalid(f"{name} is not a date-time (e.g. 2026-11-20T00:00:00Z).", field=name)
-    return parsed
-
-
 class AgentEvidenceView(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly, TokenScopeAllows]
     scoped_tokens_may_write = True  # the service checks the token's agents
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("kind", str),
-            OpenApiParameter("metric", str),
-            OpenApiParameter("source", str),
-            OpenApiParameter("observed_after", str, description="RFC 3339"),
-            OpenApiParameter("observed_before", str, description="RFC 3339"),
-        ],
+        parameters=[s.EvidenceListQuery],
         responses={200: s.EvidenceRecordOutput(many=True), 400: PROBLEM, 404: PROBLEM},
         tags=["evidence"],
     )
     def get(self, request: Request, slug: str) -> Response:
         agent = agent_get(user=request.user, slug=slug)
-        records = selectors.evidence_list(
-            user=request.user,
-            agent=agent,
-            kind=request.query_params.get("kind", ""),
-            metric=request.query_params.get("metric", ""),
-            source=request.query_params.get("source", ""),
-            observed_after=_time_param(request, "observed_after"),
-            observed_before=_time_param(request, "observed_before"),
-        ).select_related("agent")
-        paginator = CursorPagination()
-        paginator.ordering = ("-observed_to", "-id")  # type: ignore[assignment]
-        page: Any = paginator.paginate_queryset(records, request, view=self)
-        return paginator.get_paginated_response(s.EvidenceRecordOutput(page, many=True).data)
+        filters = query_filters(request, s.EvidenceListQuery)
+        records = selectors.evidence_list(user=request.user, agent=agent, **filters).select_related("agent")
+        return paginated_response(self, request, records, s.EvidenceRecordOutput, ("-observed_to", "-id"))
 
     @extend_schema(
         request={"application/json": {"oneOf": [{"type": "object"}, {"type": "array", "items": {"type": "object"}}]}},

@@ -221,3 +221,20 @@ class DiffOutput(serializers.Serializer):
 class DiffQueryInput(serializers.Serializer):
     locals()["from"] = serializers.IntegerField(min_value=1, help_text="The older version number.")
     to = serializers.IntegerField(min_value=1, help_text="The newer version number.")
+
+
+class AgentListQuery(serializers.Serializer):
+    """The directory's filters (query parameters)."""
+
+    q = serializers.CharField(
+        required=False, default="", allow_blank=True, max_length=100, help_text="Search name, slug and description"
+    )
+    vendor = serializers.CharField(
+        required=False, default="", allow_blank=True, max_length=100, help_text="Vendor organization slug or name"
+    )
+    stale = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Only agents with (true) or without (false) a stale pact",
+    )

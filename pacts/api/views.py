@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import FileResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -19,43 +17,24 @@ from pacts import selectors, services
 from pacts.api import serializers as s
 from pacts.diff import diff_documents
 from pacts.documents import SCHEMA_PATH
-from trust_portal.api.pagination import CursorPagination
+from trust_portal.api.pagination import paginated_response
+from trust_portal.api.params import query_filters
+from trust_portal.api.schema import PROBLEM
 
-PROBLEM = OpenApiResponse(
-    description="Problem details (application/problem+json)", response={"$ref": "#/components/schemas/Problem"}
-)
 READ_PUBLIC = [IsAuthenticatedOrReadOnly, TokenScopeAllows]
-
-
-def paginate(view: APIView, request: Request, queryset: Any, serializer: type, ordering: str) -> Response:
-    paginator = CursorPagination()
-    paginator.ordering = ordering
-    page: Any = paginator.paginate_queryset(queryset, request, view=view)
-    return paginator.get_paginated_response(serializer(page, many=True).data)
 
 
 class AgentListView(APIView):
     permission_classes = READ_PUBLIC
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("q", str, description="Search name, slug and description"),
-            OpenApiParameter("vendor", str, description="Vendor organization slug or name"),
-            OpenApiParameter("stale", bool, description="Only agents with (true) or without (false) a stale pact"),
-        ],
+        parameters=[s.AgentListQuery],
         responses={200: s.AgentOutput(many=True), 400: PROBLEM},
         tags=["agents"],
     )
     def get(self, request: Request) -> Response:
-        stale_param = request.query_params.get("stale")
-        stale = None if stale_param in (None, "") else stale_param.lower() in ("1", "true", "yes")
-        agents = selectors.agent_list(
-            user=request.user,
-            q=request.query_params.get("q", "")[:100],
-            vendor=request.query_params.get("vendor", "")[:100],
-            stale=stale,
-        )
-        return paginate(self, request, agents, s.AgentOutput, "slug")
+        agents = selectors.agent_list(user=request.user, **query_filters(request, s.AgentListQuery))
+        return paginated_response(self, request, agents, s.AgentOutput, "slug")
 
     @extend_schema(
         request=s.AgentCreateInput,
@@ -104,7 +83,9 @@ class AgentPactListView(APIView):
     @extend_schema(responses={200: s.PactOutput(many=True), 404: PROBLEM}, tags=["pacts"])
     def get(self, request: Request, slug: str) -> Response:
         agent = selectors.agent_get(user=request.user, slug=slug)
-        return paginate(self, request, selectors.agent_pacts(user=request.user, agent=agent), s.PactOutput, "id")
+        return paginated_response(
+            self, request, selectors.agent_pacts(user=request.user, agent=agent), s.PactOutput, "id"
+        )
 
     @extend_schema(
         request=s.PactCreateInput,
@@ -138,7 +119,7 @@ class PactVersionListView(APIView):
     def get(self, request: Request, pact_id: int) -> Response:
         pact = selectors.pact_get(user=request.user, pact_id=pact_id)
         versions = selectors.pact_version_list(user=request.user, pact=pact)
-        return paginate(self, request, versions, s.PactVersionSummaryOutput, "-number")
+        return paginated_response(self, request, versions, s.PactVersionSummaryOutput, "-number")
 
     @extend_schema(
         request=s.PactVersionCreateInput,

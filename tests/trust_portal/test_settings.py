@@ -444,8 +444,15 @@ def _x25519_pem() -> str:
 
 
 @pytest.mark.parametrize("value", ["garbage", _x25519_pem()], ids=["not-pem", "not-ed25519"])
-def test_a_garbage_log_signing_key_fails_manage_py_check_naming_it(value: str) -> None:
+def test_a_garbage_log_signing_key_stops_start_up_naming_it(value: str) -> None:
     result = run_python("", {"LOG_SIGNING_KEY": value}, "manage.py", "check")
     assert result.returncode != 0
-    assert "transparency.E001" in result.stderr
-    assert "LOG_SIGNING_KEY:" in result.stderr
+    assert "ImproperlyConfigured: LOG_SIGNING_KEY:" in result.stderr  # at app loading, before any request
+
+
+def test_an_unreadable_log_key_file_fails_manage_py_check_naming_it(tmp_path) -> None:
+    key_file = tmp_path / "log-key.pem"
+    key_file.write_text("garbage")
+    result = run_python("", {"LOG_SIGNING_KEY_FILE": str(key_file)}, "manage.py", "check")
+    assert result.returncode != 0
+    assert "transparency.E001" in result.stderr and "LOG_SIGNING_KEY" in result.stderr
