@@ -1,12 +1,21 @@
+"""Admin for accounts: operators edit users and organizations; memberships and tokens are shown, and tokens
+are revoked through ``api_token_revoke`` (roles are managed by organization owners in the app)."""
+
+from __future__ import annotations
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from accounts.models import ApiToken, Membership, Organization, User
+from accounts.services import api_token_revoke
+from trust_portal.admin import ReadOnlyAdmin, ReadOnlyInlineMixin, apply_per_object
 
 
-class MembershipInline(admin.StackedInline):
+class MembershipInline(ReadOnlyInlineMixin, admin.StackedInline):
     model = Membership
-    extra = 0
+    fields = ["organization", "role", "created_at"]
     max_num = 1
 
 
@@ -33,7 +42,7 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ReadOnlyAdmin):
     list_display = ["user", "organization", "role", "created_at"]
     list_filter = ["role", "organization__kind"]
     list_select_related = ["user", "organization"]
@@ -41,22 +50,23 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
-    """Tokens are created by their users (shown once); the admin can inspect and revoke."""
+class ApiTokenAdmin(ReadOnlyAdmin):
+    """Tokens are created by their users (shown once); the admin inspects and revokes them."""
 
-    list_display = ["name", "user", "prefix", "read_only", "created_at", "last_used_at", "revoked_at"]
-    list_filter = ["read_only"]
+    list_display = ["name", "user", "prefix", "read_only", "created_at", "last_used_at", "expires_at", "revoked_at"]
+    list_filter = ["read_only", ("revoked_at", admin.EmptyFieldListFilter)]
     list_select_related = ["user"]
     search_fields = ["name", "prefix", "user__username"]
-    readonly_fields = ["user", "name", "prefix", "digest", "read_only", "created_at", "last_used_at", "expires_at"]
     actions = ["revoke"]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
     @admin.action(description="Revoke selected tokens")
-    def revoke(self, request, queryset):  # type: ignore[no-untyped-def]
-        from django.utils import timezone
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        def change(token: ApiToken) -> bool:
+            if token.revoked_at is not None:
+                return False
+            api_token_revoke(token=token, user=request.user)  # type: ignore[arg-type]
+            return True
 
-        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
-        self.message_user(request, f"Revoked {count} token(s).")
+        apply_per_object(
+            self, request, queryset.select_related("user"), change, done="revoked", unchanged="already revoked"
+        )

@@ -1,50 +1,130 @@
-"""Admin for evidence: records are shown, never changed."""
+"""Admin for evidence: records and everything around them are shown, never changed; access grants and
+signing keys are revoked through their services."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from evidence.models import AccessGrant, Attachment, EvidenceImport, EvidenceRecord, IdempotencyKey, TokenAgentScope
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+from evidence.models import (
+    AccessGrant,
+    Attachment,
+    EvidenceImport,
+    EvidenceRecord,
+    IdempotencyKey,
+    MetricBucket,
+    TokenAgentScope,
+    VendorKey,
+)
+from evidence.services import access_grant_revoke, vendor_key_revoke
+from trust_portal.admin import ReadOnlyAdmin, apply_per_object
 
 
 @admin.register(EvidenceRecord)
 class EvidenceRecordAdmin(ReadOnlyAdmin):
-    list_display = ["id", "agent", "kind", "metric", "sample_count", "observed_to", "visibility", "received_at"]
+    list_display = [
+        "id",
+        "agent",
+        "kind",
+        "metric",
+        "sample_count",
+        "observed_to",
+        "visibility",
+        "signed_by",
+        "leaf_index",
+        "received_at",
+    ]
     list_filter = ["kind", "visibility"]
-    list_select_related = ["agent"]
+    list_select_related = ["agent", "signed_by"]
     search_fields = ["metric", "agent__slug", "canonical_hash"]
+    show_full_result_count = False  # the table is large: no second COUNT(*) when filtering
 
 
 @admin.register(EvidenceImport)
 class EvidenceImportAdmin(ReadOnlyAdmin):
-    list_display = ["id", "agent", "format", "tool", "tool_version", "record_count", "created_at"]
-    list_select_related = ["agent"]
+    list_display = ["id", "agent", "format", "tool", "tool_version", "record_count", "submitted_by", "created_at"]
+    list_filter = ["format"]
+    list_select_related = ["agent", "submitted_by"]
+    search_fields = ["agent__slug", "file_sha256", "filename", "run_id", "task"]
 
 
 @admin.register(Attachment)
 class AttachmentAdmin(ReadOnlyAdmin):
     list_display = ["sha256", "content_type", "size", "filename", "created_at"]
+    list_filter = ["content_type"]
+    search_fields = ["sha256", "filename"]
+
+
+@admin.register(IdempotencyKey)
+class IdempotencyKeyAdmin(ReadOnlyAdmin):
+    list_display = ["scope", "key", "state", "response_status", "created_at"]
+    list_filter = ["state"]
+    search_fields = ["scope", "key"]
+
+
+@admin.register(TokenAgentScope)
+class TokenAgentScopeAdmin(ReadOnlyAdmin):
+    list_display = ["token", "token__user", "agent"]
+    list_select_related = ["token__user", "agent"]
+    search_fields = ["token__prefix", "token__name", "token__user__username", "agent__slug"]
+
+
+@admin.register(MetricBucket)
+class MetricBucketAdmin(ReadOnlyAdmin):
+    list_display = ["agent", "metric", "span", "start", "kind", "signed", "counts", "records", "newest"]
+    list_filter = ["span", "kind", "signed", "counts"]
+    list_select_related = ["agent"]
+    search_fields = ["agent__slug", "metric"]
+    show_full_result_count = False
 
 
 @admin.register(AccessGrant)
-class AccessGrantAdmin(admin.ModelAdmin):
-    list_display = ["agent", "organization", "created_at", "expires_at", "revoked_at"]
-    list_select_related = ["agent", "organization"]
+class AccessGrantAdmin(ReadOnlyAdmin):
+    list_display = ["agent", "organization", "granted_by", "created_at", "expires_at", "revoked_at", "active"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["agent", "organization", "granted_by"]
+    search_fields = ["agent__slug", "agent__name", "organization__name"]
+    actions = ["revoke"]
+
+    @admin.display(boolean=True, description="Active")
+    def active(self, grant: AccessGrant) -> bool:
+        return grant.is_active
+
+    @admin.action(description="Revoke selected grants")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[AccessGrant]) -> None:
+        def change(grant: AccessGrant) -> bool:
+            if grant.revoked_at is not None:
+                return False
+            access_grant_revoke(grant=grant, user=request.user)  # type: ignore[arg-type]
+            return True
+
+        apply_per_object(
+            self,
+            request,
+            queryset.select_related("agent", "organization"),
+            change,
+            done="revoked",
+            unchanged="already revoked",
+        )
 
 
-admin.site.register(TokenAgentScope)
-admin.site.register(IdempotencyKey, ReadOnlyAdmin)
+@admin.register(VendorKey)
+class VendorKeyAdmin(ReadOnlyAdmin):
+    list_display = ["name", "key_id", "organization", "created_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["organization"]
+    search_fields = ["name", "key_id", "organization__name"]
+    actions = ["revoke"]
+
+    @admin.action(description="Revoke selected signing keys")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[VendorKey]) -> None:
+        def change(key: VendorKey) -> bool:
+            if key.revoked_at is not None:
+                return False
+            vendor_key_revoke(user=request.user, key=key)  # type: ignore[arg-type]
+            return True
+
+        apply_per_object(
+            self, request, queryset.select_related("organization"), change, done="revoked", unchanged="already revoked"
+        )
