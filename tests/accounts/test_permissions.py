@@ -171,3 +171,12 @@ def test_a_member_sees_and_manages_only_their_own_tokens(vendor, colleague) -> N
     with pytest.raises(NotFound):  # another member's token does not exist for a member
         account_services.api_token_revoke(token=owners, user=colleague)
     assert ApiToken.objects.get(pk=owners.pk).revoked_at is None
+
+
+def test_our_permissions_never_answer_djangos_model_permission_checks(pact, vendor) -> None:
+    """The admin asks user.has_perm("pacts.view_pact"); that is Django's permission, not our rule of that name."""
+    staff = UserFactory(username="ops", is_staff=True)
+    pact_services.pact_version_publish(version=draft(pact), user=vendor)
+    assert may(staff, "pacts.view_pact", pact)  # our rule: a published pact is public
+    assert not staff.has_perm("pacts.view_pact", pact)  # Django's: staff hold no model permission
+    assert not staff.has_perm("pacts.view_agent")
