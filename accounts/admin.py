@@ -40,6 +40,13 @@ class OrganizationAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Organization | None = None) -> list[str]:  # type: ignore[override]
+        # A vendor turned buyer (or the reverse) would strand its agents, pacts and grants: the side is fixed.
+        return ["kind"] if obj is not None else []
+
+    def get_prepopulated_fields(self, request: HttpRequest, obj: Organization | None = None) -> dict[str, list[str]]:  # type: ignore[override]
+        return {} if obj is not None else {"slug": ["name"]}
+
 
 @admin.register(Membership)
 class MembershipAdmin(ReadOnlyAdmin):

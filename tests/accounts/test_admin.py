@@ -239,3 +239,18 @@ def test_a_refused_revocation_is_reported_and_the_others_still_happen(
     assert token.revoked_at is not None
     assert (messages.ERROR, f"{refused}: Only the token's holder may revoke this token.") in reported(response)
     assert (messages.SUCCESS, "1 api token revoked.") in reported(response)
+
+
+def test_an_organizations_side_cannot_be_switched_in_the_admin(db) -> None:
+    from django.test import Client
+
+    from accounts.models import Organization
+    from tests.factories import OrganizationFactory, UserFactory
+
+    org = OrganizationFactory(name="Side Corp", kind="vendor")
+    client = Client()
+    client.force_login(UserFactory(username="root2", is_staff=True, is_superuser=True))
+    client.post(
+        f"/admin/accounts/organization/{org.pk}/change/", {"name": "Side Corp", "slug": org.slug, "kind": "buyer"}
+    )
+    assert Organization.objects.get(pk=org.pk).kind == "vendor"
