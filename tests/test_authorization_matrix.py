@@ -1,0 +1,751 @@
+"""The authorization matrix: every API operation and every page × every role → the HTTP status it must answer.
+
+The expectations are data, in ``tests/authorization_matrix.csv`` (one row per surface, method, path and kind of
+object; one column per role). This module builds one world of real objects through the services, walks every
+cell of the file against it, and fails when the file and the routes drift apart. HTML paths are the resolver's
+route with a leading ``/``; API paths are the OpenAPI schema's.
+
+Each cell runs in its own transaction, rolled back afterwards (the world itself is built once for the module,
+inside an outer transaction that is rolled back at the end), so a successful write never leaks into the next
+cell. A refused write must leave the tables it would have touched unchanged.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import csv
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import Client, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from accounts import services as account_services
+from accounts.models import ApiToken, Invitation, Membership, Notification, Organization, User
+from accounts.permissions import refusal
+from evidence import services as evidence_services
+from evidence.models import AccessGrant, EvidenceRecord, VendorKey
+from pacts import services as pact_services
+from pacts.demo_documents import REFUNDS_V1
+from pacts.models import Agent, Follow, Pact, PactVersion
+from tests.factories import PASSWORD, UserFactory, member
+from transparency import log as tlog
+from verdicts.evaluation import agent_evaluate
+
+CSV_PATH = Path(__file__).with_name("authorization_matrix.csv")
+ROLES = [
+    "anonymous",
+    "vendor_a_owner",
+    "vendor_a_member",
+    "vendor_b_owner",
+    "buyer_a_owner",
+    "buyer_a_member",
+    "buyer_b_owner",
+    "arbiter",
+    "staff",
+]
+COLUMNS = ["surface", "method", "path", "object", "note", *ROLES]
+NEW_PASSWORD = "plum-orbit-lantern-42"
+LOGIN_URL = "/accounts/login/"
+
+SEES_DRAFTS = frozenset({"vendor_a_owner", "vendor_a_member"})
+SEES_RESTRICTED = frozenset({"vendor_a_owner", "vendor_a_member", "buyer_a_owner", "buyer_a_member", "staff"})
+
+Key = tuple[str, str, str, str]  # surface, method, path, object
+
+
+def load_rows() -> list[dict[str, str]]:
+    with CSV_PATH.open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        assert reader.fieldnames == COLUMNS, f"{CSV_PATH.name} must have the columns {COLUMNS}"
+        return list(reader)
+
+
+def row_key(row: dict[str, str]) -> Key:
+    return row["surface"], row["method"], row["path"], row["object"]
+
+
+# --- the world ---------------------------------------------------------------------------------------------------
+
+
+def document(threshold: float = 0.92) -> dict[str, Any]:
+    """A valid pact/v1 document (the demo's refunds pact), its first clause at ``threshold``."""
+    doc = copy.deepcopy(REFUNDS_V1)
+    doc["obligations"][0]["threshold"] = threshold
+    return doc
+
+
+def wire_record(**overrides: Any) -> dict[str, Any]:
+    """One valid evidence record in the wire format, observed until an hour ago."""
+    end = timezone.now() - timedelta(hours=1)
+    record: dict[str, Any] = {
+        "kind": "telemetry",
+        "metric": "task_success",
+        "successes": 57,
+        "trials": 60,
+        "observed_from": (end - timedelta(days=1)).isoformat(),
+        "observed_to": end.isoformat(),
+        "source": {"tool": "prod-telemetry", "version": "1.4"},
+        "visibility": "public",
+    }
+    record.update(overrides)
+    return record
+
+
+def text_attachment(text: str) -> dict[str, str]:
+    return {
+        "filename": "notes.txt",
+        "content_type": "text/plain",
+        "data_base64": base64.b64encode(text.encode()).decode(),
+    }
+
+
+def public_pem() -> str:
+    key = Ed25519PrivateKey.generate().public_key()
+    return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+@dataclass
+class World:
+    users: dict[str, User]
+    bearer: dict[str, str]  # role -> plaintext API token
+    vendor_a: Organization
+    buyer_b: Organization
+    agent: Agent
+    published: Pact  # v1 published, v2 draft
+    draft_only: Pact  # v1 draft, never published
+    no_draft: Pact  # v1 published, no draft
+    public_record: int
+    restricted_record: int
+    grant: AccessGrant
+    owner_token: ApiToken  # a second token of vendor A's owner (not the one the matrix authenticates with)
+    member_token: ApiToken
+    key: VendorKey
+    invitation: Invitation
+    invitation_secret: str
+    member_membership: Membership
+    owner_membership: Membership
+    checkpoint_size: int
+
+
+def build_world() -> World:
+    users = {
+        "vendor_a_owner": member("va-owner", "Vendor A", "vendor", "owner"),
+        "vendor_a_member": member("va-member", "Vendor A", "vendor", "member"),
+        "vendor_b_owner": member("vb-owner", "Vendor B", "vendor", "owner"),
+        "buyer_a_owner": member("ba-owner", "Buyer A", "buyer", "owner"),
+        "buyer_a_member": member("ba-member", "Buyer A", "buyer", "member"),
+        "buyer_b_owner": member("bb-owner", "Buyer B", "buyer", "owner"),
+        "arbiter": UserFactory(username="arbiter", is_arbiter=True),
+        "staff": UserFactory(username="staff", is_staff=True),
+    }
+    owner, colleague = users["vendor_a_owner"], users["vendor_a_member"]
+    vendor_a = Organization.objects.get(name="Vendor A")
+
+    agent = pact_services.agent_create(user=owner, name="Refund Bot", slug="refund-bot", consequence_level="high")
+    pact_services.agent_follow(agent=agent, user=users["buyer_a_owner"])
+
+    published = pact_services.pact_create(agent=agent, user=colleague, title="Refunds", document=document())
+    pact_services.pact_version_publish(version=published.versions.get(number=1), user=owner)
+    pact_services.pact_version_create_draft(
+        pact=published, user=colleague, document=document(0.94), changelog="tighter"
+    )
+    draft_only = pact_services.pact_create(
+        agent=agent, user=colleague, title="Unpublished escalations pact", document=document()
+    )
+    no_draft = pact_services.pact_create(agent=agent, user=colleague, title="Latency", document=document())
+    pact_services.pact_version_publish(version=no_draft.versions.get(number=1), user=owner)
+
+    public = evidence_services.evidence_submit(
+        agent=agent, items=[wire_record(attachment=text_attachment("public notes"))], user=colleague, batch=False
+    )[0]
+    restricted = evidence_services.evidence_submit(
+        agent=agent,
+        items=[wire_record(visibility="restricted", attachment=text_attachment("restricted notes"))],
+        user=colleague,
+        batch=False,
+    )[0]
+    grant = evidence_services.access_grant_create(
+        agent=agent, organization=Organization.objects.get(name="Buyer A"), user=owner
+    )
+    bearer = {
+        role: account_services.api_token_create(user=user, name="matrix").plaintext for role, user in users.items()
+    }
+    owner_token = account_services.api_token_create(user=owner, name="owner's CI").token
+    member_token = account_services.api_token_create(user=colleague, name="member's CI").token
+    key = evidence_services.vendor_key_register(user=owner, name="release key", public_pem=public_pem())
+    issued = account_services.invitation_create(user=owner, organization=vendor_a, role="member", note="Dana")
+    checkpoint = tlog.checkpoint_sign()  # after the evidence: reads never sign
+    verdicts = agent_evaluate(agent_id=agent.pk)
+    # The world is what the matrix's object column says it is.
+    assert checkpoint.size == 2 and verdicts, "the checkpoint covers both records; the pacts in force have verdicts"
+    assert [v.status for v in published.versions.order_by("number")] == ["published", "draft"]
+    assert EvidenceRecord.objects.filter(attachment__isnull=False).count() == 2
+    return World(
+        users=users,
+        bearer=bearer,
+        vendor_a=vendor_a,
+        buyer_b=Organization.objects.get(name="Buyer B"),
+        agent=agent,
+        published=published,
+        draft_only=draft_only,
+        no_draft=no_draft,
+        public_record=public.id,
+        restricted_record=restricted.id,
+        grant=grant,
+        owner_token=owner_token,
+        member_token=member_token,
+        key=key,
+        invitation=issued.invitation,
+        invitation_secret=issued.secret,
+        member_membership=colleague.membership,
+        owner_membership=owner.membership,
+        checkpoint_size=checkpoint.size,
+    )
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """The world, built once; every cell's own transaction rolls back to it, and it is rolled back at the end."""
+    overrides = override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        MEDIA_ROOT=str(tmp_path_factory.mktemp("matrix-media")),
+    )
+    overrides.enable()
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            cache.clear()
+            yield build_world()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            overrides.disable()
+            cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    cache.clear()  # throttles and sign-in failure counters start at zero in every cell
+
+
+# --- how to fill a row ----------------------------------------------------------------------------------------------
+
+PP = "published pact (v1 published, v2 draft)"
+DP = "draft-only pact"
+
+Params = dict[str, Any]
+OBJECTS: dict[str, Callable[[World], tuple[Params, Params]]] = {
+    "": lambda w: ({}, {}),
+    "the caller's own organization": lambda w: ({}, {}),
+    "vendor A's agent": lambda w: ({"slug": w.agent.slug}, {}),
+    PP: lambda w: ({"pact_id": w.published.pk}, {}),
+    DP: lambda w: ({"pact_id": w.draft_only.pk}, {}),
+    "pact in force without a draft": lambda w: ({"pact_id": w.no_draft.pk}, {}),
+    "published pact, v1 (published)": lambda w: ({"pact_id": w.published.pk, "number": 1}, {}),
+    "published pact, v2 (draft)": lambda w: ({"pact_id": w.published.pk, "number": 2}, {}),
+    "draft-only pact, v1 (draft)": lambda w: ({"pact_id": w.draft_only.pk, "number": 1}, {}),
+    f"{PP}, ?from=1&to=1": lambda w: ({"pact_id": w.published.pk}, {"from": 1, "to": 1}),
+    f"{PP}, ?from=1&to=2": lambda w: ({"pact_id": w.published.pk}, {"from": 1, "to": 2}),
+    f"{DP}, ?from=1&to=1": lambda w: ({"pact_id": w.draft_only.pk}, {"from": 1, "to": 1}),
+    "published pact, clause resolution-rate": lambda w: (
+        {"slug": w.agent.slug, "pact_id": w.published.pk, "clause_id": "resolution-rate"},
+        {},
+    ),
+    "public record": lambda w: ({"record_id": w.public_record}, {}),
+    "restricted record": lambda w: ({"record_id": w.restricted_record}, {}),
+    "grant of vendor A's agent to Buyer A": lambda w: ({"grant_id": w.grant.pk}, {}),
+    "token of vendor A's owner": lambda w: ({"token_id": w.owner_token.pk}, {}),
+    "token of vendor A's member": lambda w: ({"token_id": w.member_token.pk}, {}),
+    "vendor A's signing key": lambda w: ({"key_id": w.key.key_id}, {}),
+    "vendor A's pending invitation": lambda w: (
+        {"invitation_id": w.invitation.pk, "secret": w.invitation_secret},
+        {},
+    ),
+    "vendor A member's membership": lambda w: ({"membership_id": w.member_membership.pk}, {}),
+    "vendor A owner's membership": lambda w: ({"membership_id": w.owner_membership.pk}, {}),
+    "the signed checkpoint": lambda w: ({"size": w.checkpoint_size}, {}),
+}
+
+
+def rows_of(model: type, *fields: str) -> Callable[[World], Any]:
+    """A probe: the rows of ``model`` (these fields), to compare before and after a request."""
+    return lambda w: list(model.objects.order_by("pk").values_list("pk", *fields))  # type: ignore[attr-defined]
+
+
+def jsonl_upload() -> SimpleUploadedFile:
+    return SimpleUploadedFile("results.jsonl", json.dumps(wire_record()).encode() + b"\n", "application/x-ndjson")
+
+
+@dataclass(frozen=True)
+class Op:
+    """How to send one operation: its body (JSON for the API, form fields for pages), extra query, and checks."""
+
+    body: Callable[[World], Any] | None = None
+    query: Callable[[World], Params] | None = None
+    multipart: bool = False
+    probe: Callable[[World], Any] | None = None  # what a refused request must leave unchanged
+    writes: bool = False  # an allowed API call must change the probe
+    permission: str = ""  # the permission whose refusal a 403 problem carries (API)
+
+
+TOKENS = rows_of(ApiToken, "revoked_at")
+VERSIONS = rows_of(PactVersion, "status", "content_hash", "changelog")
+API: dict[tuple[str, str], Op] = {
+    ("POST", "/api/v1/agents/"): Op(
+        body=lambda w: {"name": "Triage Bot", "slug": "triage-bot", "consequence_level": "medium"},
+        probe=rows_of(Agent),
+        writes=True,
+        permission="pacts.register_agent",
+    ),
+    ("POST", "/api/v1/agents/{slug}/evidence/"): Op(
+        body=lambda w: wire_record(), probe=rows_of(EvidenceRecord), writes=True, permission="evidence.submit"
+    ),
+    ("POST", "/api/v1/agents/{slug}/evidence/import/"): Op(
+        body=lambda w: {"file": jsonl_upload()},
+        query=lambda w: {"format": "jsonl"},
+        multipart=True,
+        probe=rows_of(EvidenceRecord),
+        writes=True,
+        permission="evidence.submit",
+    ),
+    ("POST", "/api/v1/agents/{slug}/follow/"): Op(probe=rows_of(Follow, "user_id"), permission="pacts.follow_agent"),
+    ("DELETE", "/api/v1/agents/{slug}/follow/"): Op(probe=rows_of(Follow, "user_id")),
+    ("POST", "/api/v1/agents/{slug}/grants/"): Op(
+        body=lambda w: {"organization": w.buyer_b.slug},
+        probe=rows_of(AccessGrant),
+        writes=True,
+        permission="evidence.manage_grants",
+    ),
+    ("POST", "/api/v1/agents/{slug}/pacts/"): Op(
+        body=lambda w: {"title": "Escalations", "document": document()},
+        probe=rows_of(Pact),
+        writes=True,
+        permission="pacts.author_pact",
+    ),
+    ("POST", "/api/v1/auth/token/"): Op(
+        body=lambda w: {"username": w.users["vendor_a_member"].username, "password": PASSWORD, "name": "cli"},
+        probe=TOKENS,
+        writes=True,
+    ),
+    ("POST", "/api/v1/auth/tokens/"): Op(body=lambda w: {"name": "laptop"}, probe=TOKENS, writes=True),
+    ("DELETE", "/api/v1/auth/tokens/{token_id}/"): Op(probe=TOKENS, writes=True, permission="accounts.manage_tokens"),
+    ("DELETE", "/api/v1/grants/{grant_id}/"): Op(
+        probe=rows_of(AccessGrant, "revoked_at"), writes=True, permission="evidence.revoke_grant"
+    ),
+    ("POST", "/api/v1/ingest-tokens/"): Op(
+        body=lambda w: {"name": "refund-bot CI", "agents": [w.agent.slug]},
+        probe=TOKENS,
+        writes=True,
+        permission="evidence.create_ingest_token",
+    ),
+    ("POST", "/api/v1/invitations/accept/"): Op(
+        body=lambda w: {
+            "token": w.invitation_secret,
+            "username": "newcomer",
+            "password": NEW_PASSWORD,
+            "email": "newcomer@example.com",
+        },
+        probe=rows_of(Membership, "organization_id", "role"),
+        writes=True,
+    ),
+    ("GET", "/api/v1/log/consistency/"): Op(query=lambda w: {"from": 1, "to": w.checkpoint_size}),
+    ("POST", "/api/v1/notifications/read/"): Op(body=lambda w: {}, probe=rows_of(Notification, "read_at")),
+    ("POST", "/api/v1/organization/invitations/"): Op(
+        body=lambda w: {"role": "member", "note": "new hire"},
+        probe=rows_of(Invitation),
+        writes=True,
+        permission="accounts.manage_members",
+    ),
+    ("DELETE", "/api/v1/organization/invitations/{invitation_id}/"): Op(
+        probe=rows_of(Invitation, "revoked_at"), writes=True, permission="accounts.manage_members"
+    ),
+    ("PATCH", "/api/v1/organization/members/{membership_id}/"): Op(
+        body=lambda w: {"role": "owner"},
+        probe=rows_of(Membership, "role"),
+        writes=True,
+        permission="accounts.manage_members",
+    ),
+    ("DELETE", "/api/v1/organization/members/{membership_id}/"): Op(
+        probe=rows_of(Membership, "role"), writes=True, permission="accounts.remove_member"
+    ),
+    ("POST", "/api/v1/pacts/{pact_id}/review/"): Op(
+        body=lambda w: {"note": "still accurate"},
+        probe=rows_of(Pact, "last_reviewed_at"),
+        writes=True,
+        permission="pacts.review_pact",
+    ),
+    ("POST", "/api/v1/pacts/{pact_id}/versions/"): Op(
+        body=lambda w: {"document": document(0.95), "changelog": "tighter still"},
+        probe=VERSIONS,
+        writes=True,
+        permission="pacts.author_pact",
+    ),
+    ("PATCH", "/api/v1/pacts/{pact_id}/versions/{number}/"): Op(
+        body=lambda w: {"document": document(0.96), "changelog": "edited"},
+        probe=VERSIONS,
+        writes=True,
+        permission="pacts.author_pact",
+    ),
+    ("POST", "/api/v1/pacts/{pact_id}/versions/{number}/publish/"): Op(
+        body=lambda w: {}, probe=VERSIONS, writes=True, permission="pacts.publish_version"
+    ),
+    ("POST", "/api/v1/signing-keys/"): Op(
+        body=lambda w: {"name": "release key 2", "public_pem": public_pem()},
+        probe=rows_of(VendorKey),
+        writes=True,
+        permission="evidence.manage_signing_keys",
+    ),
+    ("DELETE", "/api/v1/signing-keys/{key_id}/"): Op(
+        probe=rows_of(VendorKey, "revoked_at"), writes=True, permission="evidence.revoke_signing_key"
+    ),
+}
+
+HTML: dict[tuple[str, str], Op] = {
+    ("POST", "/accounts/login/"): Op(
+        body=lambda w: {"username": w.users["vendor_a_member"].username, "password": PASSWORD}
+    ),
+    ("POST", "/accounts/logout/"): Op(body=lambda w: {}),
+    ("POST", "/accounts/password/"): Op(
+        body=lambda w: {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        probe=rows_of(User, "password"),
+    ),
+    ("POST", "/accounts/tokens/"): Op(body=lambda w: {"name": "laptop"}, probe=TOKENS),
+    ("POST", "/accounts/tokens/<int:token_id>/revoke/"): Op(probe=TOKENS),
+    ("POST", "/accounts/notifications/"): Op(probe=rows_of(Notification, "read_at")),
+    ("POST", "/accounts/organization/"): Op(
+        body=lambda w: {"role": "member", "note": "new hire"}, probe=rows_of(Invitation)
+    ),
+    ("POST", "/accounts/organization/members/<int:membership_id>/role/"): Op(
+        body=lambda w: {"role": "owner"}, probe=rows_of(Membership, "role")
+    ),
+    ("POST", "/accounts/organization/members/<int:membership_id>/remove/"): Op(probe=rows_of(Membership, "role")),
+    ("POST", "/accounts/organization/invitations/<int:invitation_id>/revoke/"): Op(
+        probe=rows_of(Invitation, "revoked_at")
+    ),
+    ("POST", "/accounts/invitations/<str:secret>/"): Op(
+        body=lambda w: {
+            "username": "newcomer",
+            "email": "newcomer@example.com",
+            "password": NEW_PASSWORD,
+            "password_again": NEW_PASSWORD,
+        },
+        probe=rows_of(Membership, "organization_id", "role"),
+    ),
+    ("POST", "/agents/new/"): Op(
+        body=lambda w: {"name": "Triage Bot", "slug": "triage-bot", "consequence_level": "medium"},
+        probe=rows_of(Agent),
+    ),
+    ("POST", "/agents/<slug:slug>/follow/"): Op(probe=rows_of(Follow, "user_id")),
+    ("POST", "/agents/<slug:slug>/pacts/new/"): Op(
+        body=lambda w: {"title": "Escalations", "document": json.dumps(document())}, probe=rows_of(Pact)
+    ),
+    ("POST", "/pacts/validate/"): Op(body=lambda w: {"document": json.dumps(document())}),
+    ("POST", "/pacts/<int:pact_id>/v/<int:number>/"): Op(
+        body=lambda w: {"document": json.dumps(document(0.96)), "changelog": "edited"}, probe=VERSIONS
+    ),
+    ("POST", "/pacts/<int:pact_id>/v/<int:number>/publish/"): Op(body=lambda w: {"confirm": "on"}, probe=VERSIONS),
+    ("POST", "/pacts/<int:pact_id>/versions/new/"): Op(probe=VERSIONS),
+    ("POST", "/pacts/<int:pact_id>/review/"): Op(
+        body=lambda w: {"note": "still accurate"}, probe=rows_of(Pact, "last_reviewed_at")
+    ),
+    ("POST", "/evidence/"): Op(body=lambda w: {"name": "refund-bot CI", "agents": [w.agent.pk]}, probe=TOKENS),
+    ("POST", "/agents/<slug:slug>/evidence/import/"): Op(
+        body=lambda w: {"file": jsonl_upload(), "format": "jsonl", "visibility": "public"},
+        probe=rows_of(EvidenceRecord),
+    ),
+    ("POST", "/agents/<slug:slug>/grants/"): Op(
+        body=lambda w: {"organization": w.buyer_b.pk, "note": "due diligence"}, probe=rows_of(AccessGrant)
+    ),
+    ("POST", "/grants/<int:grant_id>/revoke/"): Op(probe=rows_of(AccessGrant, "revoked_at")),
+    ("POST", "/evidence/signing-keys/"): Op(
+        body=lambda w: {"name": "release key 2", "public_pem": public_pem()}, probe=rows_of(VendorKey)
+    ),
+    ("POST", "/evidence/signing-keys/<str:key_id>/revoke/"): Op(probe=rows_of(VendorKey, "revoked_at")),
+}
+
+# Anonymous form posts that legitimately go somewhere other than the sign-in page.
+ANONYMOUS_REDIRECTS_ELSEWHERE = {
+    ("POST", "/accounts/login/"),
+    ("POST", "/accounts/logout/"),
+    ("POST", "/accounts/invitations/<str:secret>/"),
+}
+
+
+# --- what a page or a list must not show ---------------------------------------------------------------------------
+
+
+def _items(response: Any) -> list[dict[str, Any]]:
+    body = json.loads(response.content)
+    return body["results"] if isinstance(body, dict) else body
+
+
+def _shows_record(w: World, response: Any) -> bool:
+    return f'href="/evidence/{w.restricted_record}/"' in response.content.decode()
+
+
+LEAKS: dict[Key, tuple[Callable[[World, Any], bool], frozenset[str]]] = {
+    ("api", "GET", "/api/v1/agents/{slug}/evidence/", "vendor A's agent"): (
+        lambda w, r: w.restricted_record in {item["id"] for item in _items(r)},
+        SEES_RESTRICTED,
+    ),
+    ("api", "GET", "/api/v1/agents/{slug}/bundle/", "vendor A's agent"): (
+        lambda w, r: w.restricted_record in {item["id"] for item in json.loads(r.content)["records"]},
+        SEES_RESTRICTED,
+    ),
+    ("api", "GET", "/api/v1/agents/{slug}/pacts/", "vendor A's agent"): (
+        lambda w, r: w.draft_only.pk in {item["id"] for item in _items(r)},
+        SEES_DRAFTS,
+    ),
+    ("api", "GET", "/api/v1/pacts/{pact_id}/versions/", PP): (
+        lambda w, r: 2 in {item["number"] for item in _items(r)},
+        SEES_DRAFTS,
+    ),
+    ("api", "GET", "/api/v1/agents/{slug}/grants/", "vendor A's agent"): (
+        lambda w, r: w.grant.pk in {item["id"] for item in _items(r)},
+        SEES_RESTRICTED,  # vendor A, the grantee, staff: the same people as those who see restricted records
+    ),
+    ("api", "GET", "/api/v1/auth/tokens/", ""): (
+        lambda w, r: w.member_token.pk in {item["id"] for item in _items(r)},
+        frozenset({"vendor_a_owner", "vendor_a_member", "staff"}),
+    ),
+    ("api", "GET", "/api/v1/organization/invitations/", ""): (
+        lambda w, r: w.invitation.pk in {item["id"] for item in _items(r)},
+        frozenset({"vendor_a_owner"}),
+    ),
+    ("api", "GET", "/api/v1/organization/members/", ""): (
+        lambda w, r: w.member_membership.pk in {item["id"] for item in _items(r)},
+        SEES_DRAFTS,  # vendor A's owner and member
+    ),
+    ("api", "GET", "/api/v1/signing-keys/", ""): (
+        lambda w, r: w.key.key_id in {item["key_id"] for item in _items(r)},
+        frozenset({"vendor_a_owner", "vendor_a_member", "staff"}),
+    ),
+    ("html", "GET", "/agents/<slug:slug>/", "vendor A's agent"): (
+        lambda w, r: w.draft_only.title in r.content.decode(),
+        SEES_DRAFTS,
+    ),
+    ("html", "GET", "/agents/<slug:slug>/evidence/", "vendor A's agent"): (_shows_record, SEES_RESTRICTED),
+    (
+        "html",
+        "GET",
+        "/agents/<slug:slug>/clauses/<int:pact_id>/<str:clause_id>/",
+        "published pact, clause resolution-rate",
+    ): (_shows_record, SEES_RESTRICTED),
+}
+
+
+# --- where the code answers something else than it should (each one is in the report) --------------------------
+
+_TOKEN_REVOKE = "/accounts/tokens/<int:token_id>/revoke/"
+_VERSION_PAGE = "/pacts/<int:pact_id>/v/<int:number>/"
+_OUTSIDERS = ["vendor_b_owner", "buyer_a_owner", "buyer_a_member", "buyer_b_owner", "arbiter"]
+KNOWN: dict[tuple[str, str, str, str, str], str] = {
+    **{
+        ("html", "POST", _TOKEN_REVOKE, "token of vendor A's owner", role): (
+            "token_revoke catches the NotFound and redirects (302) instead of answering 404"
+        )
+        for role in ["vendor_a_member", *_OUTSIDERS]
+    },
+    **{
+        ("html", "POST", _TOKEN_REVOKE, "token of vendor A's member", role): (
+            "token_revoke catches the NotFound and redirects (302) instead of answering 404"
+        )
+        for role in _OUTSIDERS
+    },
+    ("html", "POST", "/accounts/invitations/<str:secret>/", "vendor A's pending invitation", "staff"): (
+        "invitation_accept lets a staff user join a party organization (only arbiters are refused)"
+    ),
+    ("html", "POST", _VERSION_PAGE, "published pact, v1 (published)", "anonymous"): (
+        "version_detail has no login_required: an anonymous POST is redirected to the version page, not to sign-in"
+    ),
+    ("html", "POST", _VERSION_PAGE, "published pact, v2 (draft)", "anonymous"): (
+        "version_detail has no login_required: an anonymous POST on a draft is 404, not a redirect to sign-in"
+    ),
+    ("html", "POST", _VERSION_PAGE, "draft-only pact, v1 (draft)", "anonymous"): (
+        "version_detail has no login_required: an anonymous POST on a draft is 404, not a redirect to sign-in"
+    ),
+    **{
+        ("html", "POST", _VERSION_PAGE, "published pact, v1 (published)", role): (
+            "version_detail answers a non-author's POST with a 302 'can no longer change' instead of 403"
+        )
+        for role in [*_OUTSIDERS, "staff"]
+    },
+    **{
+        ("html", "POST", "/evidence/signing-keys/", "", role): (
+            "signing_key_register catches Forbidden (a DomainError) and redirects with a message instead of 403"
+        )
+        for role in ["vendor_a_member", "buyer_a_owner", "buyer_a_member", "buyer_b_owner", "arbiter", "staff"]
+    },
+}
+
+
+# --- the cells ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    surface: str
+    method: str
+    path: str
+    object: str
+    role: str
+    expected: int
+
+    @property
+    def key(self) -> Key:
+        return self.surface, self.method, self.path, self.object
+
+    def __str__(self) -> str:
+        where = f" [{self.object}]" if self.object else ""
+        return f"{self.surface} {self.method} {self.path}{where} as {self.role} -> {self.expected}"
+
+
+def cells() -> list[Any]:
+    out = []
+    for row in load_rows():
+        for role in ROLES:
+            cell = Cell(row["surface"], row["method"], row["path"], row["object"], role, int(row[role]))
+            reason = KNOWN.get((*cell.key, role))
+            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+            out.append(pytest.param(cell, id=str(cell), marks=marks))
+    return out
+
+
+PLACEHOLDER = re.compile(r"\{(\w+)\}|<(?:\w+:)?(\w+)>")
+
+
+def fill(path: str, params: Params) -> str:
+    return PLACEHOLDER.sub(lambda m: str(params[m.group(1) or m.group(2)]), path)
+
+
+def send(cell: Cell, w: World, op: Op, url: str, query: Params) -> Any:
+    body = op.body(w) if op.body else None
+    if cell.surface == "api":
+        api = APIClient()
+        if cell.role != "anonymous":
+            api.credentials(HTTP_AUTHORIZATION=f"Bearer {w.bearer[cell.role]}")
+        target = url + (f"?{urlencode(query)}" if query else "")
+        call = getattr(api, cell.method.lower())
+        if cell.method == "GET" or body is None:
+            return call(target)
+        return call(target, body, format="multipart" if op.multipart else "json")
+    page = Client()
+    if cell.role != "anonymous":
+        page.force_login(w.users[cell.role])
+    if cell.method == "GET":
+        return page.get(url, query)
+    return page.post(url + (f"?{urlencode(query)}" if query else ""), body or {})
+
+
+def refused(cell: Cell, response: Any) -> bool:
+    if response.status_code in (400, 401, 403, 404, 405, 409, 410, 422):
+        return True
+    return response.status_code == 302 and response["Location"].startswith(LOGIN_URL)
+
+
+@pytest.mark.parametrize("cell", cells())
+def test_cell(cell: Cell, world: World, db: None) -> None:
+    ops = API if cell.surface == "api" else HTML
+    op = ops.get((cell.method, cell.path), Op())
+    params, query = OBJECTS[cell.object](world)
+    query = {**query, **(op.query(world) if op.query else {})}
+    before = op.probe(world) if op.probe else None
+
+    response = send(cell, world, op, fill(cell.path, params), query)
+
+    assert response.status_code == cell.expected, (
+        f"{cell}: got {response.status_code} {getattr(response, 'content', b'')[:300]!r}"
+    )
+    if response.status_code == 302:
+        to_login = response["Location"].startswith(LOGIN_URL)
+        if cell.role == "anonymous" and (cell.method, cell.path) not in ANONYMOUS_REDIRECTS_ELSEWHERE:
+            assert to_login, f"{cell}: an anonymous write must be sent to sign in, not to {response['Location']}"
+        elif cell.role != "anonymous":
+            assert not to_login, f"{cell}: a signed-in user was sent to sign in"
+    if cell.surface == "api" and response.status_code >= 400:
+        assert response["Content-Type"].startswith("application/problem+json"), cell
+        if response.status_code == 403 and op.permission:
+            assert response.json()["detail"] == refusal(op.permission), f"{cell}: {response.json()}"
+    if op.probe:
+        after = op.probe(world)
+        if refused(cell, response):
+            assert after == before, f"{cell}: a refused request changed what it must not"
+        elif cell.surface == "api" and op.writes and 200 <= response.status_code < 300:
+            assert after != before, f"{cell}: an allowed write changed nothing"
+    leak = LEAKS.get(cell.key)
+    if leak and response.status_code == 200:
+        shows, seen_by = leak
+        assert shows(world, response) == (cell.role in seen_by), (
+            f"{cell}: the hidden object is {'shown' if shows(world, response) else 'missing'}"
+        )
+
+
+# --- the file covers every route, and only routes ---------------------------------------------------------------
+
+
+def api_operations() -> set[tuple[str, str]]:
+    from drf_spectacular.generators import SchemaGenerator
+
+    paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
+    return {(method.upper(), path) for path, operations in paths.items() for method in operations}
+
+
+def html_routes() -> set[str]:
+    def walk(patterns: list[Any], prefix: str) -> Iterator[str]:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            elif isinstance(pattern, URLPattern):
+                yield prefix + str(pattern.pattern)
+
+    excluded = re.compile(r"^\^?(api/|admin/|static/|media/)")
+    return {"/" + route for route in walk(get_resolver().url_patterns, "") if not excluded.match(route)}
+
+
+def test_the_matrix_covers_every_operation_and_route_and_nothing_else() -> None:
+    rows = load_rows()
+    keys = [row_key(row) for row in rows]
+    assert len(keys) == len(set(keys)), "duplicate rows"
+    for row in rows:
+        assert row["surface"] in ("api", "html"), row
+        assert row["object"] in OBJECTS, f"unknown object {row['object']!r}: teach OBJECTS how to fill it"
+        for role in ROLES:
+            assert re.fullmatch(r"[1-5]\d\d", row[role]), f"{row_key(row)} {role}: {row[role]!r} is not a status"
+
+    operations = api_operations()
+    listed_api = {(r["method"], r["path"]) for r in rows if r["surface"] == "api"}
+    assert operations - listed_api == set(), "API operations with no row in the matrix"
+    assert listed_api - operations == set(), "rows for API operations that no longer exist"
+
+    routes = html_routes()
+    listed_html = {(r["method"], r["path"]) for r in rows if r["surface"] == "html"}
+    assert routes - {path for _, path in listed_html} == set(), "pages with no row in the matrix"
+    assert {path for _, path in listed_html} - routes == set(), "rows for pages that no longer exist"
+    assert {method for method, _ in listed_html} <= {"GET", "POST"}
+
+    stale = {key[:4] for key in KNOWN} - set(keys)
+    assert stale == set(), "known discrepancies for rows that no longer exist"
+    ops = {("api", *key) for key in API} | {("html", *key) for key in HTML}
+    assert ops - {(r["surface"], r["method"], r["path"]) for r in rows} == set(), "request recipes without a row"
+    assert set(LEAKS) - set(keys) == set(), "leak checks without a row"
+
+
+def test_the_login_url_is_the_sign_in_page() -> None:
+    assert reverse("accounts:login") == LOGIN_URL
