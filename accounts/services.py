@@ -174,8 +174,8 @@ def invitation_accept(
     if user is not None and user.is_authenticated:
         if user.membership_or_none is not None:
             raise AlreadyMember(f"You already belong to {user.organization}; an account belongs to one organization.")
-        if user.is_arbiter:
-            raise AlreadyMember("Arbiters belong to no party organization.")
+        if user.is_arbiter or user.is_staff:
+            raise AlreadyMember("Platform roles (arbiters and staff) belong to no party organization.")
         membership = Membership(user=user, organization=invitation.organization, role=invitation.role)
         membership.full_clean()
         membership.save()

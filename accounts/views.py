@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts import selectors, services
 from accounts.errors import LastOwner
@@ -38,6 +38,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return super().form_valid(form)
 
 
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """One home page per role; each later app adds its panels."""
     role = role_of(request.user)
@@ -83,12 +84,8 @@ def tokens(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    try:
-        user = signed_in_user(request)
-        token = services.api_token_revoke(token=selectors.api_token_get(user=user, token_id=token_id), user=user)
-    except DomainError:
-        messages.error(request, "That token does not exist.")
-        return redirect("accounts:tokens")
+    user = signed_in_user(request)
+    token = services.api_token_revoke(token=selectors.api_token_get(user=user, token_id=token_id), user=user)
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "accounts/tokens.html#token-row", {"token": token})
     messages.success(request, f"Token “{token.name}” revoked.")

@@ -11,7 +11,7 @@ from django.db.models import Count, Max, Q
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import trigger_client_event
 
 from accounts.permissions import may, require
@@ -31,6 +31,7 @@ def _day(value: object, end: bool = False) -> datetime | None:
     return timezone.make_aware(datetime.combine(value, time.max if end else time.min))  # type: ignore[arg-type]
 
 
+@require_safe
 def agent_evidence(request: HttpRequest, slug: str) -> HttpResponse:
     agent = agent_get(user=request.user, slug=slug)
     filters = EvidenceFilterForm(request.GET or None)
@@ -110,6 +111,7 @@ def evidence_import(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "evidence/import_failed.html", context, status=400)
 
 
+@require_safe
 def record_detail(request: HttpRequest, record_id: int) -> HttpResponse:
     record = selectors.evidence_get(user=request.user, record_id=record_id)
     return render(
@@ -117,6 +119,7 @@ def record_detail(request: HttpRequest, record_id: int) -> HttpResponse:
     )
 
 
+@require_safe
 def record_attachment(request: HttpRequest, record_id: int) -> FileResponse:
     record = selectors.evidence_get(user=request.user, record_id=record_id)
     if record.attachment is None:
@@ -213,6 +216,7 @@ def my_evidence(request: HttpRequest) -> HttpResponse:
 @require_POST
 def signing_key_register(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
+    require(user, "evidence.manage_signing_keys", user.organization)  # a refusal is a 403, not a message
     try:
         key = services.vendor_key_register(
             user=user, name=request.POST.get("name", ""), public_pem=request.POST.get("public_pem", "")

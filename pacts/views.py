@@ -7,11 +7,12 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.models import Organization
 from accounts.permissions import may, require
@@ -26,6 +27,7 @@ from trust_portal.errors import DomainError
 from trust_portal.web import add_errors_to_form, paginate
 
 
+@require_safe
 def agent_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:100]
     vendor = request.GET.get("vendor", "").strip()[:100]
@@ -60,6 +62,7 @@ def agent_create(request: HttpRequest) -> HttpResponse:
     return render(request, "pacts/agent_form.html", {"form": form}, status=400 if form.errors else 200)
 
 
+@require_safe
 def agent_detail(request: HttpRequest, slug: str) -> HttpResponse:
     agent = selectors.agent_get(user=request.user, slug=slug)
     pacts = []
@@ -141,8 +144,14 @@ def document_validate(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def version_detail(request: HttpRequest, pact_id: int, number: int) -> HttpResponse:
+    if request.method == "POST" and not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
     pact = selectors.pact_get(user=request.user, pact_id=pact_id)
     version = selectors.pact_version_get(user=request.user, pact=pact, number=number)
+    if request.method == "POST":
+        require(
+            request.user, "pacts.author_pact", version
+        )  # before the state: a stranger is told why, not "it is frozen"
     is_vendor = may(request.user, "pacts.author_pact", pact)
     draft_form = publish_form = None
     if version.is_draft and is_vendor:
@@ -248,6 +257,7 @@ def pact_review(request: HttpRequest, pact_id: int) -> HttpResponse:
     return redirect(next_url if safe else reverse("pacts:agent", args=[pact.agent.slug]))
 
 
+@require_safe
 def pact_diff(request: HttpRequest, pact_id: int) -> HttpResponse:
     pact: Pact = selectors.pact_get(user=request.user, pact_id=pact_id)
     versions = list(selectors.pact_version_list(user=request.user, pact=pact))

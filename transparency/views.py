@@ -6,12 +6,14 @@ import hashlib
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from transparency import log as tlog
 from transparency.models import LogCheckpoint
 from transparency.verifier import verifier_sha256
 
 
+@require_safe
 def log_page(request: HttpRequest) -> HttpResponse:
     key = tlog.signing_key()
     checkpoints = list(LogCheckpoint.objects.select_related("key").order_by("-size")[:10])

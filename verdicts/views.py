@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from evidence.selectors import can_see_restricted, evidence_get
 from pacts.plain import describe_clause
@@ -16,6 +17,7 @@ from verdicts.models import Verdict
 from verdicts.selectors import clause_evidence, verdict_history
 
 
+@require_safe
 def clause_why(request: HttpRequest, slug: str, pact_id: int, clause_id: str) -> HttpResponse:
     """Why a clause has its status: the verdict, its history, and every record of the metric in the window."""
     agent = agent_get(user=request.user, slug=slug)
@@ -58,6 +60,7 @@ def clause_why(request: HttpRequest, slug: str, pact_id: int, clause_id: str) ->
     return render(request, "verdicts/clause_why.html", context)
 
 
+@require_safe
 def record_proof(request: HttpRequest, record_id: int) -> HttpResponse:
     """The inclusion proof of one record against the latest checkpoint that covers it (pending until one does)."""
     record = evidence_get(user=request.user, record_id=record_id)

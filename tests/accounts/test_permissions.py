@@ -180,3 +180,10 @@ def test_our_permissions_never_answer_djangos_model_permission_checks(pact, vend
     assert may(staff, "pacts.view_pact", pact)  # our rule: a published pact is public
     assert not staff.has_perm("pacts.view_pact", pact)  # Django's: staff hold no model permission
     assert not staff.has_perm("pacts.view_agent")
+
+
+def test_a_refused_page_says_who_may(client, pact, colleague) -> None:
+    client.force_login(colleague)
+    response = client.post(f"/pacts/{pact.pk}/v/1/publish/", {"confirm": "on"})
+    assert response.status_code == 403
+    assert "Only an owner of the agent&#x27;s vendor organization may publish" in response.content.decode()
