@@ -85,7 +85,9 @@ def is_grantee(user: Any, grant: Any) -> bool:
 view_permission(EvidenceRecord, "evidence.view_record", record_visible, _records_scope)
 view_permission(EvidenceImport, "evidence.view_import", is_member_of_owner, _vendor_scope("agent__organization_id"))
 view_permission(AccessGrant, "evidence.view_grant", is_member_of_owner | is_grantee | is_staff, _grant_scope)
-view_permission(VendorKey, "evidence.view_signing_key", is_member_of_owner | is_staff, _vendor_scope("organization_id", staff=True))
+view_permission(
+    VendorKey, "evidence.view_signing_key", is_member_of_owner | is_staff, _vendor_scope("organization_id", staff=True)
+)
 
 permission(
     "evidence.view_restricted",
