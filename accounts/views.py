@@ -124,23 +124,36 @@ def _organization_context(request: HttpRequest, **extra: object) -> dict[str, ob
 @login_required
 @require_http_methods(["GET", "POST"])
 def organization(request: HttpRequest) -> HttpResponse:
-    """Members and their roles; owners invite (a link shown once), change roles and remove members."""
+    """Members and their roles; owners invite (a link shown once), change roles and remove members.
+
+    A new invitation's link is handed from the POST to the next GET through the session and shown there once
+    (post/redirect/get: reloading the page never makes a second invitation).
+    """
     user = signed_in_user(request)
     require(user, "accounts.view_members", user.organization)
-    issued = None
-    form = InvitationForm(request.POST or None)
     if request.method == "POST":
         require(user, "accounts.manage_members", user.organization)
+        form = InvitationForm(request.POST)
         if form.is_valid():
             try:
                 issued = services.invitation_create(user=user, organization=user.organization, **form.cleaned_data)
             except (DomainError, ValidationError) as error:
                 add_errors_to_form(form, error)
-        context = _organization_context(request, issued=issued, invite_form=InvitationForm() if issued else form)
-        if issued is not None:
-            context["invite_link"] = request.build_absolute_uri(reverse("accounts:invitation", args=[issued.secret]))
-        return render(request, "accounts/organization.html", context, status=400 if form.errors else 200)
-    return render(request, "accounts/organization.html", _organization_context(request))
+            else:
+                request.session[NEW_INVITATION] = [issued.invitation.pk, issued.secret]
+                return redirect("accounts:organization")
+        context = _organization_context(request, invite_form=form)
+        return render(request, "accounts/organization.html", context, status=400)
+    context = _organization_context(request)
+    shown = request.session.pop(NEW_INVITATION, None)
+    if shown:
+        invitation_id, secret = shown
+        context["issued"] = next((i for i in context["invitations"] if i.pk == invitation_id), None)  # type: ignore[attr-defined]
+        context["invite_link"] = request.build_absolute_uri(reverse("accounts:invitation", args=[secret]))
+    return render(request, "accounts/organization.html", context)
+
+
+NEW_INVITATION = "accounts:new-invitation"
 
 
 @login_required
