@@ -26,6 +26,9 @@ from pacts.models import Agent
 from trustcore import dsse
 
 DATA = Path(__file__).parent / "demo_data"
+# Real tool output (tests/fixtures/README.md says how it was made); the importer tests read these same files.
+INSPECT_EVAL = DATA / "refund_policy_eval.eval"
+PROMPTFOO_RESULTS = DATA / "promptfoo-results.json"
 DAYS = 90
 POLICY_DATASET = "3f1a" * 16  # the dataset the Refund Bot pact pre-registers
 
@@ -186,7 +189,7 @@ def seed(out: TextIO) -> list[tuple[str, str, str]]:
             total += len(services.evidence_submit(agent=agent, items=records[start : start + 500], user=user))
     services.evidence_import(
         agent=refund_bot,
-        data=(DATA / "refund_policy_eval.eval").read_bytes(),
+        data=INSPECT_EVAL.read_bytes(),
         fmt="inspect",
         user=vendor,
         filename="refund_policy_eval.eval",
@@ -195,7 +198,7 @@ def seed(out: TextIO) -> list[tuple[str, str, str]]:
     )
     services.evidence_import(
         agent=reviewer,
-        data=(DATA / "promptfoo-results.json").read_bytes(),
+        data=PROMPTFOO_RESULTS.read_bytes(),
         fmt="promptfoo",
         user=vendor,
         filename="results.json",

@@ -1,4 +1,5 @@
-"""Shared fixtures: the cast (vendor, buyer, arbiter, outsider), API clients, and real services.
+"""Shared fixtures: the cast (vendor, buyer, arbiter, outsider), an agent with its pact, the wire format,
+a signed log and a bundle, API clients, and real services.
 
 Tests that need a service (PostgreSQL, Redis + a Celery worker, Chromium) skip
 with a reason when it is missing, unless REQUIRE_SERVICES=1 (CI), where a
@@ -7,6 +8,7 @@ missing service fails the run instead.
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 import socket
@@ -16,15 +18,21 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from celery.result import allow_join_result
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.services import api_token_create
-from tests.factories import PASSWORD, UserFactory, member
+from pacts import services as pact_services
+from pacts.demo_documents import REFUNDS_V1, refunds_v2
+from pacts.models import Agent, Pact
+from tests.factories import PASSWORD, UserFactory, member, signing_pem, wire_record
 from trust_portal.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +60,7 @@ def port_open(url: str, default_port: int) -> bool:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: takes seconds (builds a venv, say) but stays in the default run")
     # Tests run tasks in-process unless they ask for the real worker (see `celery_worker`).
     celery_app.conf.task_always_eager = True
     ARTIFACTS.mkdir(exist_ok=True)
@@ -62,7 +71,11 @@ def _fast_and_isolated(settings: pytest.FixtureRequest) -> Iterator[None]:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # type: ignore[attr-defined]
     cache.clear()
-    yield
+    # Celery keeps "a join would block" in one process-wide flag that each eager task sets and resets; eager
+    # tasks run from several threads at once (the concurrent-ingest tests) can leave it set, and every later
+    # .get() would refuse to wait ("Never call result.get() within a task"). No test starts inside a task.
+    with allow_join_result():
+        yield
     cache.clear()
 
 
@@ -122,6 +135,94 @@ def bearer() -> Callable[..., APIClient]:
         return client
 
     return make
+
+
+# --- an agent of the vendor and its pact -----------------------------------------------------------
+
+
+@pytest.fixture
+def document() -> dict[str, Any]:
+    """The demo Refund Bot pact (v1), a fresh copy to change at will."""
+    return copy.deepcopy(REFUNDS_V1)
+
+
+@pytest.fixture
+def agent(vendor: User) -> Agent:
+    return pact_services.agent_create(user=vendor, name="Refund Bot", slug="refund-bot", consequence_level="high")
+
+
+@pytest.fixture
+def draft_pact(agent: Agent, vendor: User, document: dict[str, Any]) -> Pact:
+    return pact_services.pact_create(agent=agent, user=vendor, title="Refunds", document=document)
+
+
+@pytest.fixture
+def published_pact(draft_pact: Pact, vendor: User) -> Pact:
+    pact_services.pact_version_publish(version=draft_pact.versions.get(number=1), user=vendor)
+    draft_pact.refresh_from_db()
+    return draft_pact
+
+
+@pytest.fixture
+def wire() -> Callable[..., dict[str, Any]]:
+    """wire(**overrides) -> one valid record in the wire format (a success count observed an hour ago)."""
+    return wire_record
+
+
+# --- vendor-signed evidence -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def private_key() -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.generate()
+
+
+@pytest.fixture
+def registered(vendor: User, bearer: Callable[..., APIClient], private_key: Ed25519PrivateKey) -> dict[str, Any]:
+    """The vendor's signing key, registered over the API (the response body)."""
+    response = bearer(vendor).post(
+        "/api/v1/signing-keys/", {"name": "ci", "public_pem": signing_pem(private_key)}, format="json"
+    )
+    assert response.status_code == 201
+    return response.json()  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def signing_pact(published_pact: Pact, vendor: User) -> Pact:
+    """The Refund Bot pact at v2, whose policy-accuracy clause accepts signed evidence only."""
+    draft = pact_services.pact_version_create_draft(pact=published_pact, user=vendor, document=refunds_v2())
+    pact_services.pact_version_publish(version=draft, user=vendor)
+    return published_pact
+
+
+# --- a signed log and a bundle ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def bundle(published_pact: Pact, agent: Agent, vendor: User, wire: Callable[..., dict[str, Any]]) -> dict[str, Any]:
+    """The vendor's bundle of Refund Bot: 3 resolution counts and one latency sample set, under a signed checkpoint."""
+    from evidence import services as evidence_services
+    from transparency import log as tlog
+    from verdicts.bundle import bundle_build
+
+    evidence_services.evidence_submit(
+        agent=agent, items=[wire(successes=190 + i, trials=200) for i in range(3)], user=vendor
+    )
+    evidence_services.evidence_submit(
+        agent=agent,
+        items=[wire(successes=None, trials=None, metric="latency_ms", values=[900.0, 1200.0, 1450.0] * 200)],
+        user=vendor,
+    )
+    tlog.checkpoint_sign()  # what the task queued by the ingest does
+    return bundle_build(user=vendor, agent=agent)
+
+
+@pytest.fixture
+def key_pem() -> bytes:
+    """The log's public key (PEM), as GET /api/v1/log/key.pem serves it."""
+    from transparency import log as tlog
+
+    return tlog.signing_key().public_pem.encode()
 
 
 # --- real services -----------------------------------------------------------------

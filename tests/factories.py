@@ -1,10 +1,18 @@
-"""factory_boy factories shared by the test suite."""
+"""Data for the test suite: factory_boy factories, and builders of wire-format records and signed envelopes."""
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
+from typing import Any
+
 import factory
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.utils import timezone
 
 from accounts.models import Membership, Organization, User
+from trustcore import dsse
 
 PASSWORD = "correct-horse-battery"
 
@@ -43,3 +51,56 @@ def member(username: str, org_name: str, kind: str, role: str = "owner") -> User
     organization = OrganizationFactory(name=org_name, kind=kind)
     membership = MembershipFactory(user=UserFactory(username=username), organization=organization, role=role)
     return membership.user  # type: ignore[no-any-return]
+
+
+def wire_record(*, age: timedelta = timedelta(hours=1), **overrides: Any) -> dict[str, Any]:
+    """One valid record in the wire format whose period ended ``age`` ago; an override of None drops the key."""
+    end = timezone.now() - age
+    record: dict[str, Any] = {
+        "kind": "telemetry",
+        "metric": "task_success",
+        "successes": 57,
+        "trials": 60,
+        "observed_from": (end - timedelta(days=1)).isoformat(),
+        "observed_to": end.isoformat(),
+        "source": {"tool": "prod-telemetry", "version": "1.4"},
+        "visibility": "public",
+    }
+    for key, value in overrides.items():
+        if value is None:
+            record.pop(key, None)
+        else:
+            record[key] = value
+    return record
+
+
+def accuracy_record(**overrides: Any) -> dict[str, Any]:
+    """A pre-registered policy-accuracy eval run (what the Refund Bot pact's v2 wants signed)."""
+    fields: dict[str, Any] = {
+        "kind": "eval_run",
+        "metric": "policy_accuracy",
+        "successes": None,
+        "trials": None,
+        "value": 0.97,
+        "measurement": {
+            "task": "refund_policy_eval",
+            "task_version": "1",
+            "dataset_hash": "3f1a" * 16,
+            "scorer": "match",
+        },
+    }
+    return wire_record(**{**fields, **overrides})
+
+
+def signing_pem(key: Ed25519PrivateKey) -> str:
+    """The public half of a vendor's signing key, as PEM text (what the signing-keys API takes)."""
+    return (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+
+
+def envelope(record: dict[str, Any], key: Ed25519PrivateKey) -> dict[str, Any]:
+    """A record as a vendor submits it signed: ``{"envelope": <DSSE envelope of its JSON>}``."""
+    return {"envelope": dsse.sign(json.dumps(record).encode(), key)}

@@ -1,39 +1,49 @@
-"""Evidence fixtures: the pact fixtures, plus a record factory in the wire format."""
+"""Evidence fixtures: one stored record, and the bytes of the real tool-output files (read once per module)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import timedelta
+import json
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
-from tests.pacts.conftest import agent, document, draft_pact, published_pact  # noqa: F401
-
-
-def wire_record(*, age: timedelta = timedelta(hours=1), **overrides: Any) -> dict[str, Any]:
-    """One valid record in the wire format whose period ended ``age`` ago; an override of None drops the key."""
-    end = timezone.now() - age
-    record: dict[str, Any] = {
-        "kind": "telemetry",
-        "metric": "task_success",
-        "successes": 57,
-        "trials": 60,
-        "observed_from": (end - timedelta(days=1)).isoformat(),
-        "observed_to": end.isoformat(),
-        "source": {"tool": "prod-telemetry", "version": "1.4"},
-        "visibility": "public",
-    }
-    for key, value in overrides.items():
-        if value is None:
-            record.pop(key, None)
-        else:
-            record[key] = value
-    return record
+from evidence import services
+from evidence.models import EvidenceRecord
+from tests.evidence.files import INSPECT_EVAL, INSPECT_JSON, PROMPTFOO_JSON, eval_entry
 
 
 @pytest.fixture
-def wire() -> Callable[..., dict[str, Any]]:
-    """wire(**overrides) -> one valid record in the wire format (a success count observed an hour ago)."""
-    return wire_record
+def record(agent, vendor, wire) -> EvidenceRecord:
+    """One public success count, stored and read back."""
+    stored = services.evidence_submit(agent=agent, items=[wire()], user=vendor, batch=False)[0]
+    return EvidenceRecord.objects.get(pk=stored.id)
+
+
+@pytest.fixture(scope="module")
+def inspect_json_bytes() -> bytes:
+    return INSPECT_JSON.read_bytes()
+
+
+@pytest.fixture(scope="module")
+def inspect_log(inspect_json_bytes: bytes) -> dict[str, Any]:
+    return json.loads(inspect_json_bytes)  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="module")
+def eval_bytes() -> bytes:
+    return INSPECT_EVAL.read_bytes()
+
+
+@pytest.fixture(scope="module")
+def eval_header(eval_bytes: bytes) -> dict[str, Any]:
+    return eval_entry(eval_bytes, "header.json")  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="module")
+def promptfoo_bytes() -> bytes:
+    return PROMPTFOO_JSON.read_bytes()
+
+
+@pytest.fixture(scope="module")
+def promptfoo_doc(promptfoo_bytes: bytes) -> dict[str, Any]:
+    return json.loads(promptfoo_bytes)  # type: ignore[no-any-return]

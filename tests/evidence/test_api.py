@@ -1,19 +1,26 @@
-"""Evidence ingestion over the API: single, batch, all-or-nothing, idempotency, validation, authorization."""
+"""The evidence API (evidence.api.views): ingestion (single, batch, all-or-nothing, idempotency, validation,
+signed envelopes), listing, grants, tool-file imports, and who may do what."""
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import threading
 from datetime import timedelta
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from evidence import services
-from evidence.models import EvidenceRecord, IdempotencyKey
+from evidence.models import EvidenceImport, EvidenceRecord, IdempotencyKey
+from pacts import services as pact_services
+from tests.evidence.files import INSPECT_EVAL, INSPECT_JSON, PROMPTFOO_JSON, upload
+from tests.factories import accuracy_record, envelope
+from verdicts.models import Verdict
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/agents/refund-bot/evidence/"
@@ -178,6 +185,68 @@ def test_correction_references_the_record_and_its_hash(agent, vendor, bearer, wi
     assert EvidenceRecord.objects.get(pk=correction.json()["id"]).corrects_id == first["id"]
 
 
+def test_a_public_record_cannot_correct_a_restricted_one(agent, vendor, bearer, wire) -> None:
+    client = bearer(vendor)
+    hidden = client.post(URL, data=json.dumps(wire(visibility="restricted")), content_type="application/json").json()
+    response = client.post(URL, data=json.dumps(wire(corrects=hidden["id"])), content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "corrects"
+    restricted_fix = client.post(
+        URL, data=json.dumps(wire(corrects=hidden["id"], visibility="restricted")), content_type="application/json"
+    )
+    assert restricted_fix.status_code == 201
+
+
+def test_unhashable_corrects_in_a_batch_is_400(agent, vendor, bearer, wire) -> None:
+    body = [wire(corrects=999999), wire(corrects=[1]), wire(corrects={"a": 1})]
+    response = bearer(vendor).post(URL, data=json.dumps(body), content_type="application/json")
+    assert response.status_code == 400
+    assert {"0.corrects", "1.corrects", "2.corrects"} <= {e["field"] for e in response.json()["errors"]}
+
+
+# --- signed evidence ---------------------------------------------------------------------------------------
+
+
+def test_signed_record_is_accepted_and_counts(
+    signing_pact, agent, vendor, bearer, wire, private_key, registered, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(bearer(vendor), envelope(accuracy_record(), private_key))
+    assert response.status_code == 201, response.json()
+    record = EvidenceRecord.objects.get(pk=response.json()["id"])
+    assert record.signed_by.key_id == registered["key_id"]
+    leaf = json.loads(record.canonical)
+    assert leaf["signed"]["keyid"] == registered["key_id"]
+    assert Verdict.objects.get(clause_id="policy-accuracy", is_current=True).used_records == 1
+
+
+def test_unsigned_evidence_for_a_signed_only_clause_is_refused(signing_pact, agent, vendor, bearer, wire) -> None:
+    response = post(bearer(vendor), accuracy_record())
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert (error["field"], error["code"]) == ("envelope", "signature_required")
+    assert "policy-accuracy requires signed evidence" in error["message"]
+    assert post(bearer(vendor), wire()).status_code == 201  # other metrics need no signature
+
+
+@pytest.mark.parametrize("case", ["tampered-payload", "other-type", "unknown-key", "revoked-key"])
+def test_wrongly_signed_evidence_is_refused(signing_pact, agent, vendor, bearer, private_key, registered, case) -> None:
+    body = envelope(accuracy_record(), private_key)
+    if case == "tampered-payload":
+        forged = json.dumps(accuracy_record(value=0.99)).encode()
+        body["envelope"]["payload"] = base64.b64encode(forged).decode()
+    elif case == "other-type":
+        body["envelope"]["payloadType"] = "text/plain"
+    elif case == "unknown-key":
+        body = envelope(accuracy_record(), Ed25519PrivateKey.generate())
+    else:
+        bearer(vendor).delete(f"/api/v1/signing-keys/{registered['key_id']}/")
+    response = post(bearer(vendor), body)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "envelope"
+    assert EvidenceRecord.objects.count() == 0
+
+
 # --- idempotency -------------------------------------------------------------------------------
 
 
@@ -280,10 +349,8 @@ def test_read_only_token_cannot_submit(agent, vendor, bearer, wire) -> None:
 
 
 def test_scoped_token_works_for_its_agent_only(agent, vendor, vendor_b, wire) -> None:
-    from pacts.services import agent_create
-
-    other = agent_create(user=vendor, name="Other Bot", slug="other-bot")
-    foreign = agent_create(user=vendor_b, name="Foreign Bot", slug="foreign-bot")
+    other = pact_services.agent_create(user=vendor, name="Other Bot", slug="other-bot")
+    foreign = pact_services.agent_create(user=vendor_b, name="Foreign Bot", slug="foreign-bot")
     issued = services.ingest_token_create(user=vendor, name="ci", agents=[agent])
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.plaintext}")
@@ -309,18 +376,26 @@ def test_ingest_token_over_the_api(agent, vendor, bearer) -> None:
     assert response.json()["token"].startswith("tp_")
 
 
-def test_restricted_records_are_invisible_without_a_grant(
-    agent, vendor, buyer, vendor_b, bearer, wire, api_client
-) -> None:
+def test_the_vendor_lists_its_restricted_records(agent, vendor, bearer, wire) -> None:
     client = bearer(vendor)
     public = post(client, wire()).json()
     secret = post(client, wire(visibility="restricted", successes=1)).json()
     assert {r["id"] for r in client.get(URL).json()["results"]} == {public["id"], secret["id"]}
-    for outsider in (bearer(buyer), bearer(vendor_b), api_client):
-        listed = outsider.get(URL).json()["results"]
-        assert [r["id"] for r in listed] == [public["id"]]
-        assert outsider.get(f"/api/v1/evidence/{secret['id']}/").status_code == 404
-        assert outsider.get(f"{URL}?metric=task_success").json()["results"] == listed
+    assert client.get(f"/api/v1/evidence/{secret['id']}/").status_code == 200
+
+
+@pytest.mark.parametrize("who", ["buyer", "vendor_b", "anonymous"])
+def test_restricted_records_are_invisible_without_a_grant(
+    agent, vendor, bearer, wire, api_client, request, who
+) -> None:
+    client = bearer(vendor)
+    public = post(client, wire()).json()
+    secret = post(client, wire(visibility="restricted", successes=1)).json()
+    outsider = api_client if who == "anonymous" else bearer(request.getfixturevalue(who))
+    listed = outsider.get(URL).json()["results"]
+    assert [r["id"] for r in listed] == [public["id"]]
+    assert outsider.get(f"/api/v1/evidence/{secret['id']}/").status_code == 404
+    assert outsider.get(f"{URL}?metric=task_success").json()["results"] == listed
 
 
 def test_grant_shows_restricted_records_until_it_expires(agent, vendor, buyer, bearer, wire) -> None:
@@ -360,3 +435,187 @@ def test_list_filters(agent, vendor, bearer, wire) -> None:
     assert len(client.get(f"{URL}?kind=eval_run").json()["results"]) == 1
     assert len(client.get(f"{URL}?source=prod-telemetry").json()["results"]) == 1
     assert client.get(f"{URL}?observed_after=nonsense").status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "encoding"),
+    [
+        ("/api/v1/agents/refund-bot/grants/", {"organization": "nope"}, "json"),
+        ("/api/v1/agents/refund-bot/evidence/import/?format=inspect", {}, "multipart"),
+    ],
+    ids=["grant", "import"],
+)
+def test_outsiders_are_refused_before_validation_on_writes(
+    published_pact, agent, vendor_b, bearer, path: str, body: dict, encoding: str
+) -> None:
+    response = bearer(vendor_b).post(path, body, format=encoding)
+    assert response.status_code == 403
+
+
+# --- importing a tool's result file --------------------------------------------------------------------------------------------
+#
+# ``?format=`` is also Django REST framework's URL_FORMAT_OVERRIDE; the import view's content negotiation
+# ignores it (``test_api_format_parameter_reaches_the_importer`` runs with the real settings).
+
+IMPORT = "/api/v1/agents/refund-bot/evidence/import/"
+
+
+@pytest.fixture
+def no_drf_format_override(settings) -> None:
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "URL_FORMAT_OVERRIDE": None}
+
+
+@pytest.mark.parametrize(
+    ("query", "path", "status"),
+    [
+        ("format=inspect", INSPECT_JSON, 201),
+        ("format=promptfoo", PROMPTFOO_JSON, 201),
+        ("format=nope", INSPECT_JSON, 400),
+        ("format=inspect", None, 400),
+    ],
+    ids=["inspect", "promptfoo", "unknown-format", "no-file"],
+)
+def test_api_format_parameter_reaches_the_importer(agent, vendor, bearer, query, path, status) -> None:
+    data = {"file": upload(path)} if path else {}
+    response = bearer(vendor).post(f"{IMPORT}?{query}", data, format="multipart")
+    assert response.status_code == status, response.content
+
+
+def test_api_format_json_passes_drf_negotiation_but_is_no_import_format(agent, vendor, bearer) -> None:
+    """The one ?format= value DRF's URL_FORMAT_OVERRIDE lets through to the importer: it names no import format."""
+    response = bearer(vendor).post(f"{IMPORT}?format=json", {"file": upload(INSPECT_JSON)}, format="multipart")
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_import"
+
+
+@pytest.mark.usefixtures("no_drf_format_override")
+def test_api_imports_an_inspect_log_once(agent, vendor, bearer, inspect_log) -> None:
+    client = bearer(vendor)
+    response = client.post(f"{IMPORT}?format=inspect", {"file": upload(INSPECT_JSON)}, format="multipart")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["created"] is True
+    assert body["record_count"] == 1
+    assert body["tool"] == "inspect_ai" and body["tool_version"] == "0.3.285"
+    assert body["run_id"] == inspect_log["eval"]["eval_id"]
+    assert body["filename"] == "refund_policy_eval.json"
+    assert body["file_sha256"] == hashlib.sha256(INSPECT_JSON.read_bytes()).hexdigest()
+    record = EvidenceRecord.objects.get()
+    assert record.submitted_token == client.token.token
+    assert record.evidence_import_id == body["id"]
+
+    again = client.post(f"{IMPORT}?format=inspect", {"file": upload(INSPECT_JSON)}, format="multipart")
+    assert again.status_code == 200
+    assert again.json()["created"] is False
+    assert again.json()["id"] == body["id"]
+    assert EvidenceRecord.objects.count() == 1
+
+
+@pytest.mark.usefixtures("no_drf_format_override")
+def test_api_imports_an_eval_archive(agent, vendor, bearer) -> None:
+    response = bearer(vendor).post(f"{IMPORT}?format=inspect", {"file": upload(INSPECT_EVAL)}, format="multipart")
+    assert response.status_code == 201, response.content
+    assert response.json()["record_count"] == 1
+
+
+@pytest.mark.usefixtures("no_drf_format_override")
+def test_api_imports_promptfoo_with_options(agent, vendor, bearer) -> None:
+    response = bearer(vendor).post(
+        f"{IMPORT}?format=promptfoo&metric=refund_pass&visibility=restricted",
+        {"file": upload(PROMPTFOO_JSON)},
+        format="multipart",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["record_count"] == 2
+    assert response.json()["tool"] == "promptfoo"
+    assert set(EvidenceRecord.objects.values_list("metric", flat=True)) == {"refund_pass", "latency_ms"}
+    assert set(EvidenceRecord.objects.values_list("visibility", flat=True)) == {"restricted"}
+
+
+@pytest.mark.usefixtures("no_drf_format_override")
+def test_api_import_without_a_file_is_a_problem_naming_file(agent, vendor, bearer) -> None:
+    response = bearer(vendor).post(f"{IMPORT}?format=inspect", {}, format="multipart")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["status"] == 400
+    assert [e["field"] for e in body["errors"]] == ["file"]
+
+
+@pytest.mark.usefixtures("no_drf_format_override")
+def test_api_import_with_an_unknown_format_is_400(agent, vendor, bearer) -> None:
+    response = bearer(vendor).post(f"{IMPORT}?format=nope", {"file": upload(INSPECT_JSON)}, format="multipart")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["code"] == "invalid_import"
+    assert "nope" in body["detail"]
+    assert body["errors"][0]["field"] == "format"
+    assert EvidenceImport.objects.count() == 0
+
+
+@pytest.mark.usefixtures("no_drf_format_override")
+def test_api_import_of_a_broken_file_is_400_naming_the_problem(agent, vendor, bearer, eval_bytes) -> None:
+    broken = upload(INSPECT_EVAL, eval_bytes[:1000])
+    response = bearer(vendor).post(f"{IMPORT}?format=inspect", {"file": broken}, format="multipart")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "invalid_import"
+    assert "Not a readable .eval archive" in body["detail"]
+    assert body["errors"][0]["field"] == "file"
+
+
+@pytest.mark.usefixtures("no_drf_format_override")
+def test_api_import_with_a_bad_visibility_is_400(agent, vendor, bearer) -> None:
+    response = bearer(vendor).post(
+        f"{IMPORT}?format=inspect&visibility=secret", {"file": upload(INSPECT_JSON)}, format="multipart"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "visibility"
+
+
+@pytest.mark.usefixtures("no_drf_format_override")
+@pytest.mark.parametrize("who", ["buyer", "vendor_b"])
+def test_api_import_by_others_is_403_with_the_reason(agent, request, who, bearer) -> None:
+    response = bearer(request.getfixturevalue(who)).post(
+        f"{IMPORT}?format=inspect", {"file": upload(INSPECT_JSON)}, format="multipart"
+    )
+    assert response.status_code == 403
+    assert response["Content-Type"].startswith("application/problem+json")
+    assert "vendor organization" in response.json()["detail"]  # the permission's refusal, not DRF's
+    assert EvidenceImport.objects.count() == 0
+
+
+@pytest.mark.parametrize("who", ["buyer", "vendor_b"])
+def test_api_import_by_others_is_403_with_default_settings(agent, request, who, bearer) -> None:
+    response = bearer(request.getfixturevalue(who)).post(
+        f"{IMPORT}?format=inspect", {"file": upload(INSPECT_JSON)}, format="multipart"
+    )
+    assert response.status_code == 403
+    assert EvidenceImport.objects.count() == 0
+
+
+@pytest.mark.usefixtures("no_drf_format_override")
+def test_api_import_needs_authentication_and_a_writable_token(agent, vendor, bearer, api_client) -> None:
+    anonymous = api_client.post(f"{IMPORT}?format=inspect", {"file": upload(INSPECT_JSON)}, format="multipart")
+    assert anonymous.status_code == 401
+    read_only = bearer(vendor, read_only=True).post(
+        f"{IMPORT}?format=inspect", {"file": upload(INSPECT_JSON)}, format="multipart"
+    )
+    assert read_only.status_code == 403
+    assert EvidenceImport.objects.count() == 0
+
+
+@pytest.mark.usefixtures("no_drf_format_override")
+def test_api_import_with_a_token_scoped_to_another_agent_is_403(agent, vendor) -> None:
+    other = pact_services.agent_create(user=vendor, name="Claims Bot", slug="claims-bot", consequence_level="low")
+    issued = services.ingest_token_create(user=vendor, name="claims CI", agents=[other])
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.plaintext}")
+    response = client.post(f"{IMPORT}?format=inspect", {"file": upload(INSPECT_JSON)}, format="multipart")
+    assert response.status_code == 403
+    assert response.json()["code"] == "token_scope"
+    ok = client.post(
+        "/api/v1/agents/claims-bot/evidence/import/?format=inspect", {"file": upload(INSPECT_JSON)}, format="multipart"
+    )
+    assert ok.status_code == 201

@@ -1,7 +1,5 @@
-"""The evidence pages through the Django test client: lists, visibility, imports, details, the workbench."""
-
-# The pact fixtures are imported by name; test parameters of the same name are not redefinitions.
-# ruff: noqa: F811
+"""The evidence pages (evidence.views) through the Django test client: lists, visibility, imports, details,
+the workbench, signing keys."""
 
 from __future__ import annotations
 
@@ -24,13 +22,13 @@ from accounts.services import token_digest
 from evidence import services
 from evidence.models import AccessGrant, EvidenceImport, EvidenceRecord, TokenAgentScope
 from pacts import services as pact_services
-from tests.evidence.conftest import wire_record
-from tests.pacts.conftest import agent, document, draft_pact, published_pact  # noqa: F401
+from tests.evidence.files import PROMPTFOO_JSON
+from tests.factories import signing_pem, wire_record
+from transparency import log as tlog
+from trustcore import dsse
 
 pytestmark = pytest.mark.django_db
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-PROMPTFOO_JSON = FIXTURES / "promptfoo" / "results.json"
 PAGE = "/agents/refund-bot/evidence/"
 IMPORT = "/agents/refund-bot/evidence/import/"
 PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 100
@@ -235,14 +233,14 @@ def test_other_vendor_sees_public_records_only(client: Client, mixed, vendor_b) 
     assert client.get(f"/evidence/{mixed['restricted'].pk}/").status_code == 404
 
 
-def test_vendor_and_staff_see_restricted_records(client: Client, mixed, vendor, staff) -> None:
+@pytest.mark.parametrize("who", ["vendor", "staff"])
+def test_vendor_and_staff_see_restricted_records(client: Client, mixed, request, who) -> None:
     expected = [mixed["new"].pk, mixed["restricted"].pk, mixed["middle"].pk, mixed["old"].pk]
-    for user in (vendor, staff):
-        client.force_login(user)
-        response = client.get(PAGE)
-        assert row_ids(response) == expected
-        assert '<span class="chip chip-warn">restricted</span>' in html(response)
-        assert client.get(f"/evidence/{mixed['restricted'].pk}/").status_code == 200
+    client.force_login(request.getfixturevalue(who))
+    response = client.get(PAGE)
+    assert row_ids(response) == expected
+    assert '<span class="chip chip-warn">restricted</span>' in html(response)
+    assert client.get(f"/evidence/{mixed['restricted'].pk}/").status_code == 200
 
 
 # --- importing through the page ---------------------------------------------------------------------------------
@@ -367,15 +365,27 @@ def test_import_form_without_a_file_or_with_a_bad_format_is_400(client: Client, 
     assert EvidenceImport.objects.count() == 0
 
 
-def test_only_the_vendor_imports(client: Client, agent, buyer, vendor_b) -> None:
+def test_importing_needs_sign_in(client: Client, agent) -> None:
     anonymous = client.post(IMPORT, import_form())
     assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
-    for user in (buyer, vendor_b):
-        client.force_login(user)
-        assert (
-            client.post(IMPORT, import_form()).status_code == 403
-        )  # the agent is public; its evidence is not theirs to write
     assert EvidenceImport.objects.count() == 0
+
+
+@pytest.mark.parametrize("who", ["buyer", "vendor_b"])
+def test_only_the_vendor_imports(client: Client, agent, request, who) -> None:
+    client.force_login(request.getfixturevalue(who))
+    # The agent is public; its evidence is not theirs to write.
+    assert client.post(IMPORT, import_form()).status_code == 403
+    assert EvidenceImport.objects.count() == 0
+
+
+@pytest.mark.parametrize("who", ["buyer", "vendor_b"])
+@pytest.mark.parametrize("path", [IMPORT, "/agents/refund-bot/grants/"], ids=["import", "grant"])
+def test_outsiders_are_refused_403_on_writes_to_an_agent_they_can_see(
+    client: Client, published_pact, request, who, path
+) -> None:
+    client.force_login(request.getfixturevalue(who))
+    assert client.post(path, {"confirm": "on"}).status_code == 403
 
 
 def test_import_page_is_post_only(client: Client, agent, vendor) -> None:
@@ -422,6 +432,19 @@ def test_record_detail_of_an_imported_record_names_the_file(client: Client, agen
     page = html(client.get(f"/evidence/{record.pk}/"))
     assert "results.json (promptfoo 0.121.20, sha256" in page
     assert imported.file_sha256[:12] in page
+
+
+def test_record_detail_links_its_inclusion_proof(client: Client, agent, vendor) -> None:
+    [record] = submit(agent, vendor, wire(3))
+    tlog.checkpoint_sign()
+    page = html(client.get(f"/evidence/{record.pk}/"))
+    assert "inclusion proof" in page
+    assert f'href="/evidence/{record.pk}/proof/"' in page
+
+
+def test_agent_evidence_page_offers_the_bundle(client: Client, agent, vendor) -> None:
+    submit(agent, vendor, wire(3))
+    assert "Download evidence bundle" in html(client.get(PAGE))
 
 
 def test_unknown_record_is_404(client: Client, db) -> None:
@@ -524,12 +547,32 @@ def test_workbench_token_needs_a_name_and_an_agent_of_the_vendor(client: Client,
     assert not ApiToken.objects.filter(name="ci").exists()
 
 
-def test_workbench_is_for_vendors_only(client: Client, buyer, outsider) -> None:
+def test_workbench_needs_sign_in(client: Client, db) -> None:
     anonymous = client.get("/evidence/")
     assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
-    for user in (buyer, outsider):
-        client.force_login(user)
-        assert client.get("/evidence/").status_code == 403
+
+
+@pytest.mark.parametrize("who", ["buyer", "outsider"])
+def test_workbench_is_for_vendors_only(client: Client, request, who) -> None:
+    client.force_login(request.getfixturevalue(who))
+    assert client.get("/evidence/").status_code == 403
+
+
+# --- signing keys ------------------------------------------------------------------------------------------
+
+
+def test_register_and_revoke_keys_in_the_browser_views(client: Client, vendor, buyer, private_key) -> None:
+    key_id = dsse.key_id(private_key.public_key())
+    client.force_login(vendor)
+    client.post("/evidence/signing-keys/", {"name": "pipeline", "public_pem": signing_pem(private_key)})
+    page = client.get("/evidence/").content.decode()
+    assert "pipeline" in page and key_id in page
+    client.post("/evidence/signing-keys/", {"name": "bad", "public_pem": "garbage"})
+
+    client.post(f"/evidence/signing-keys/{key_id}/revoke/")
+    assert "revoked" in client.get("/evidence/").content.decode()
+    client.force_login(buyer)
+    assert client.post(f"/evidence/signing-keys/{key_id}/revoke/").status_code == 404
 
 
 # --- query counts ---------------------------------------------------------------------------------------------

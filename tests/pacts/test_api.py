@@ -1,4 +1,4 @@
-"""The agents and pacts API, as outside tools use it."""
+"""The agents and pacts API (pacts.api), as outside tools use it."""
 
 from __future__ import annotations
 
@@ -200,17 +200,40 @@ def test_other_vendor_cannot_edit_a_published_pact(published_pact, vendor_b, bea
     )
 
 
-def test_buyers_and_anonymous_read_published_versions_only(published_pact, vendor, buyer, bearer, api_client) -> None:
+@pytest.mark.parametrize("who", ["buyer", "anonymous"])
+def test_buyers_and_anonymous_read_published_versions_only(
+    published_pact, vendor, bearer, api_client, request, who
+) -> None:
     services.pact_version_create_draft(pact=published_pact, user=vendor, document=refunds_v2())
-    for client in (bearer(buyer), api_client):
-        numbers = [v["number"] for v in client.get(f"/api/v1/pacts/{published_pact.pk}/versions/").json()["results"]]
-        assert numbers == [1]
-        assert client.get(f"/api/v1/pacts/{published_pact.pk}/versions/2/").status_code == 404
-        assert client.get(f"/api/v1/pacts/{published_pact.pk}/diff/?from=1&to=2").status_code == 404
+    client = api_client if who == "anonymous" else bearer(request.getfixturevalue(who))
+    numbers = [v["number"] for v in client.get(f"/api/v1/pacts/{published_pact.pk}/versions/").json()["results"]]
+    assert numbers == [1]
+    assert client.get(f"/api/v1/pacts/{published_pact.pk}/versions/2/").status_code == 404
+    assert client.get(f"/api/v1/pacts/{published_pact.pk}/diff/?from=1&to=2").status_code == 404
+
+
+def test_the_owner_reads_its_draft_versions_too(published_pact, vendor, bearer) -> None:
+    services.pact_version_create_draft(pact=published_pact, user=vendor, document=refunds_v2())
     owner_numbers = [
         v["number"] for v in bearer(vendor).get(f"/api/v1/pacts/{published_pact.pk}/versions/").json()["results"]
     ]
     assert owner_numbers == [2, 1]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("post", "/api/v1/agents/refund-bot/pacts/", {}),
+        ("post", "/api/v1/pacts/{pk}/versions/", {}),
+        ("patch", "/api/v1/pacts/{pk}/versions/1/", {"document": 42}),
+    ],
+    ids=["new-pact", "new-version", "edit-version"],
+)
+def test_outsiders_are_refused_before_validation_on_writes(
+    published_pact, vendor_b, bearer, method: str, path: str, body: dict
+) -> None:
+    response = getattr(bearer(vendor_b), method)(path.format(pk=published_pact.pk), body, format="json")
+    assert response.status_code == 403
 
 
 def test_buyer_cannot_patch_or_publish(draft_pact, buyer, bearer) -> None:

@@ -1,4 +1,5 @@
-"""The pact/v1 document: validation (schema + semantic), parsing, canonical hashing."""
+"""The pact/v1 document (pacts.documents): validation (schema + semantic), parsing, canonical hashing, and the
+docs' examples are valid pacts (the docs cannot drift from the schema)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ import copy
 import hashlib
 import json
 import random
+import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -726,3 +729,18 @@ def test_a_count_clause_does_not_fix_the_metric_kind() -> None:
     counting = dict(document["obligations"][0], id="volume", aggregation="count", comparator=">=", threshold=100)
     document["obligations"].append(counting)
     assert validate(document) == []
+
+
+# --- the examples in the docs ---------------------------------------------------------------------------------
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "pacts.md"
+DOC_BLOCKS = re.findall(r"```json\n(.*?)```", DOCS.read_text(), flags=re.S)
+
+
+def test_docs_have_examples() -> None:
+    assert len(DOC_BLOCKS) >= 2
+
+
+@pytest.mark.parametrize("block", DOC_BLOCKS)
+def test_docs_example_is_valid(block: str) -> None:
+    assert validate(json.loads(block)) == []

@@ -1,8 +1,7 @@
-"""The agent and pact pages, through the Django test client."""
+"""The agent and pact pages (pacts.views), through the Django test client."""
 
 from __future__ import annotations
 
-import io
 import json
 from datetime import timedelta
 
@@ -190,17 +189,22 @@ def test_follow_button_and_notification_page(client: Client, published_pact, ven
     assert {i.label: i for i in client.get("/").context["nav_items"]}["Notifications"].badge == 0
 
 
-def test_seed_demo_builds_the_pact_world() -> None:
-    from django.core.management import call_command
+@pytest.mark.parametrize("who", ["vendor_b", "buyer"])
+@pytest.mark.parametrize(
+    "path",
+    ["/pacts/{pk}/review/", "/pacts/{pk}/versions/new/", "/pacts/{pk}/v/1/publish/"],
+    ids=["review", "new-version", "publish"],
+)
+def test_outsiders_are_refused_403_on_writes_to_a_pact_they_can_see(
+    client: Client, published_pact, request, who, path
+) -> None:
+    client.force_login(request.getfixturevalue(who))
+    assert client.post(path.format(pk=published_pact.pk), {"confirm": "on"}).status_code == 403
 
-    call_command("seed_demo", stdout=io.StringIO())
-    call_command("seed_demo", stdout=io.StringIO())
-    refunds = Agent.objects.get(slug="refund-bot").pacts.get()
-    assert list(refunds.versions.order_by("number").values_list("status", flat=True)) == [
-        "superseded",
-        "superseded",
-        "published",
-        "draft",
-    ]
-    assert Agent.objects.get(slug="helix-scheduler").pacts.get().is_stale
-    assert Agent.objects.count() == 4
+
+@pytest.mark.parametrize("who", ["vendor_b", "buyer"])
+def test_outsiders_are_refused_the_new_pact_page_of_an_agent_they_can_see(
+    client: Client, published_pact, request, who
+) -> None:
+    client.force_login(request.getfixturevalue(who))
+    assert client.get("/agents/refund-bot/pacts/new/").status_code == 403

@@ -1,9 +1,14 @@
-"""Signing in and out in the browser-facing views, with throttling."""
+"""The account pages (accounts.views): signing in and out with throttling, changing the password, and API
+tokens made, shown once and revoked in the browser."""
 
 from __future__ import annotations
 
 import pytest
 from django.test import Client
+from rest_framework.test import APIClient
+
+from accounts.models import ApiToken
+from accounts.services import api_token_create
 
 pytestmark = pytest.mark.django_db
 
@@ -75,3 +80,69 @@ def test_password_change_needs_sign_in(client: Client) -> None:
     response = client.get("/accounts/password/")
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+# --- API tokens ------------------------------------------------------------------------------------------
+
+
+def test_token_created_in_the_ui_is_shown_once_and_works(client: Client, vendor) -> None:
+    client.force_login(vendor)
+    response = client.post("/accounts/tokens/", {"name": "CI pipeline"})
+    assert response.status_code == 200
+    plaintext = response.context["issued"].plaintext
+    assert plaintext.encode() in response.content
+    assert plaintext.encode() not in client.get("/accounts/tokens/").content  # never shown again
+
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
+    me = api.get("/api/v1/me/")
+    assert me.status_code == 200
+    assert me.json()["username"] == vendor.username
+    assert me.json()["role"] == "vendor"
+
+
+def test_token_create_with_htmx_returns_the_panel_fragment(client: Client, vendor) -> None:
+    client.force_login(vendor)
+    response = client.post("/accounts/tokens/", {"name": "telemetry"}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<div id="token-panel">')
+    assert "<html" not in html
+    assert "telemetry" in html
+
+
+def test_token_create_without_a_name_shows_the_error(client: Client, vendor) -> None:
+    client.force_login(vendor)
+    response = client.post("/accounts/tokens/", {"name": ""})
+    assert response.status_code == 400
+    assert response.context["form"].errors["name"]
+    assert not ApiToken.objects.exists()
+
+
+def test_revoke_in_the_ui(client: Client, vendor, api_client: APIClient) -> None:
+    issued = api_token_create(user=vendor, name="old")
+    client.force_login(vendor)
+    response = client.post(f"/accounts/tokens/{issued.token.pk}/revoke/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert "revoked" in response.content.decode()
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.plaintext}")
+    assert api_client.get("/api/v1/me/").status_code == 401
+
+
+def test_cannot_revoke_someone_elses_token_in_the_ui(client: Client, vendor, vendor_b) -> None:
+    theirs = api_token_create(user=vendor_b, name="theirs")
+    client.force_login(vendor)
+    client.post(f"/accounts/tokens/{theirs.token.pk}/revoke/")
+    theirs.token.refresh_from_db()
+    assert theirs.token.revoked_at is None
+
+
+def test_token_list_shows_only_own_tokens(client: Client, vendor, vendor_b) -> None:
+    api_token_create(user=vendor_b, name="victors-secret-pipeline")
+    client.force_login(vendor)
+    assert b"victors-secret-pipeline" not in client.get("/accounts/tokens/").content
+
+
+def test_tokens_page_needs_sign_in(client: Client) -> None:
+    response = client.get("/accounts/tokens/")
+    assert response.status_code == 302

@@ -1,4 +1,4 @@
-"""The evaluator: every aggregation and comparator, window and freshness edges to the second,
+"""The evaluator (trustcore.evaluator): every aggregation and comparator, window and freshness edges to the second,
 min_samples edges, pre-registration, and incremental == from scratch (Hypothesis)."""
 
 from __future__ import annotations

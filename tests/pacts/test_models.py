@@ -1,4 +1,5 @@
-"""A published version cannot change: not through the API, the services, the admin, the model or raw SQL."""
+"""Pact versions (pacts.models): a published version cannot change, not through the API, the services, the
+admin, the model or raw SQL."""
 
 from __future__ import annotations
 

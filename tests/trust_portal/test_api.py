@@ -1,4 +1,5 @@
-"""The API skeleton: problem+json errors, authentication, throttling, schema and docs."""
+"""The API skeleton (trust_portal.api): problem+json errors, authentication, throttling, strict query
+parameters, schema and docs."""
 
 from __future__ import annotations
 
@@ -118,3 +119,18 @@ def test_openapi_schema_generates_without_warnings(tmp_path) -> None:
 
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
     assert (tmp_path / "schema.yaml").stat().st_size > 1000
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/agents/refund-bot/evidence/?observed_after=2024-13-45T00:00:00",
+        "/api/v1/agents/refund-bot/verdicts/?history=1&pact=%C2%B2",
+        "/api/v1/agents/refund-bot/verdicts/?history=1&pact=9223372036854775808999",
+        "/api/v1/log/consistency/?from=%C2%B2&to=1",
+    ],
+)
+def test_malformed_query_parameters_are_400(agent, api_client, path) -> None:
+    response = api_client.get(path)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"

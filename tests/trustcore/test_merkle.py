@@ -334,15 +334,19 @@ def test_roots_of_the_standard_tree(size: int) -> None:
     assert mth(hashes) == ROOTS[size]  # the reference agrees too
 
 
-def test_perfect_nodes_of_the_standard_tree() -> None:
-    tree = standard_tree()
-    for level, hashes in enumerate(NODE_HASHES):
-        for index, expected in enumerate(hashes):
-            assert tree.get(level, index) == expected, (level, index)
+@pytest.mark.parametrize(
+    ("level", "index", "expected"),
+    [(level, index, value) for level, hashes in enumerate(NODE_HASHES) for index, value in enumerate(hashes)],
+    ids=[f"{level}/{index}" for level, hashes in enumerate(NODE_HASHES) for index in range(len(hashes))],
+)
+def test_perfect_nodes_of_the_standard_tree(level: int, index: int, expected: bytes) -> None:
+    assert standard_tree().get(level, index) == expected
+
+
+@pytest.mark.parametrize(("level", "index"), [(4, 0), (0, 8)])
+def test_nodes_beyond_the_standard_tree_are_missing(level: int, index: int) -> None:
     with pytest.raises(KeyError):
-        tree.get(4, 0)
-    with pytest.raises(KeyError):
-        tree.get(0, 8)
+        standard_tree().get(level, index)
 
 
 @pytest.mark.parametrize(("index", "size", "expected"), INCLUSION_PROOFS)
@@ -393,16 +397,16 @@ def _inclusion_probes(index: int, size: int, proof_: list[bytes], root: bytes, l
         yield index, size, [proof_[0], SOME_HASH, *proof_[1:]], root, leaf
 
 
-@pytest.mark.parametrize(("index", "size", "expected"), INCLUSION_PROOFS)
-def test_corrupted_known_inclusion_proofs_fail(index: int, size: int, expected: list[bytes]) -> None:
-    leaf = leaf_hash(LEAF_INPUTS[index])
-    for probe_index, probe_size, probe_proof, probe_root, probe_leaf in _inclusion_probes(
-        index, size, expected, ROOTS[size], leaf
-    ):
-        assert not verify_inclusion(probe_leaf, probe_index, probe_size, probe_proof, probe_root), (
-            probe_index,
-            probe_size,
-        )
+INCLUSION_PROBES = [
+    pytest.param(*probe, id=f"leaf-{index}-of-{size}-probe-{n}")
+    for index, size, expected in INCLUSION_PROOFS
+    for n, probe in enumerate(_inclusion_probes(index, size, expected, ROOTS[size], leaf_hash(LEAF_INPUTS[index])))
+]
+
+
+@pytest.mark.parametrize(("index", "size", "proof_", "root", "leaf"), INCLUSION_PROBES)
+def test_corrupted_known_inclusion_proofs_fail(index: int, size: int, proof_: list[bytes], root: bytes, leaf) -> None:
+    assert not verify_inclusion(leaf, index, size, proof_, root)
 
 
 def _consistency_probes(old: int, new: int, root1: bytes, root2: bytes, proof_: list[bytes]):
@@ -430,10 +434,17 @@ def _consistency_probes(old: int, new: int, root1: bytes, root2: bytes, proof_: 
         yield old, new, root1, root2, wrong
 
 
-@pytest.mark.parametrize(("old", "new", "expected"), [v for v in CONSISTENCY_PROOFS if v[2]])
-def test_corrupted_known_consistency_proofs_fail(old: int, new: int, expected: list[bytes]) -> None:
-    for probe in _consistency_probes(old, new, ROOTS[old], ROOTS[new], expected):
-        assert not verify_consistency(*probe), probe[:2]
+CONSISTENCY_PROBES = [
+    pytest.param(*probe, id=f"{old}-to-{new}-probe-{n}")
+    for old, new, expected in CONSISTENCY_PROOFS
+    if expected
+    for n, probe in enumerate(_consistency_probes(old, new, ROOTS[old], ROOTS[new], expected))
+]
+
+
+@pytest.mark.parametrize(("old", "new", "root1", "root2", "proof_"), CONSISTENCY_PROBES)
+def test_corrupted_known_consistency_proofs_fail(old: int, new: int, root1, root2, proof_: list[bytes]) -> None:
+    assert not verify_consistency(old, new, root1, root2, proof_)
 
 
 ROOT_A, ROOT_B = h("11" * 32), h("22" * 32)
@@ -472,13 +483,16 @@ def test_inclusion_edge_cases() -> None:
     assert verify_inclusion(data_hash, 0, 1, [], data_hash)
     assert not verify_inclusion(b"", 0, 1, [], data_hash)
     assert not verify_inclusion(data_hash, 0, 1, [], b"")
-    # [GO-VERIFY] TestVerifyInclusion probes: index >= size, size 0.
-    for index, size in [(0, 0), (0, 1), (1, 0), (2, 1)]:
-        assert not verify_inclusion(SOME_HASH, index, size, [], b"")
-        assert not verify_inclusion(b"", index, size, [], EMPTY_ROOT)
-        assert not verify_inclusion(SOME_HASH, index, size, [], EMPTY_ROOT)
     assert not verify_inclusion(data_hash, 1, 1, [], data_hash)
     assert not verify_inclusion(data_hash, 0, 0, [], EMPTY_ROOT)
+
+
+@pytest.mark.parametrize(("index", "size"), [(0, 0), (0, 1), (1, 0), (2, 1)])
+def test_inclusion_probes_with_no_proof_fail(index: int, size: int) -> None:
+    """[GO-VERIFY] TestVerifyInclusion probes: index >= size, size 0, and empty proofs that prove nothing."""
+    assert not verify_inclusion(SOME_HASH, index, size, [], b"")
+    assert not verify_inclusion(b"", index, size, [], EMPTY_ROOT)
+    assert not verify_inclusion(SOME_HASH, index, size, [], EMPTY_ROOT)
 
 
 # --- the storage layer: which perfect nodes each proof reads ([GO-PROOF]) ------------------------------
@@ -548,10 +562,6 @@ def test_subtree_ranges() -> None:
     assert perfect_nodes(0, 7) == [(2, 0), (1, 2), (0, 6)]
     assert perfect_nodes(16, 31) == [(3, 2), (2, 6), (1, 14), (0, 30)]
     assert perfect_nodes(5, 6) == [(0, 5)]
-    for start, end in [(1, 3), (2, 5), (4, 9), (3, 3), (5, 4), (-1, 1)]:
-        assert not is_valid_subtree_range(start, end)
-        with pytest.raises(ValueError, match="subtree range"):
-            perfect_nodes(start, end)
     with pytest.raises(ValueError, match="subtree range"):
         subtree_hash(BIG_TREE, 1, 3)
     with pytest.raises(ValueError, match="beyond"):
@@ -560,14 +570,27 @@ def test_subtree_ranges() -> None:
     assert tree_root(MemoryTree(), 0) == EMPTY_ROOT
 
 
+@pytest.mark.parametrize(("start", "end"), [(1, 3), (2, 5), (4, 9), (3, 3), (5, 4), (-1, 1)])
+def test_invalid_subtree_ranges_are_refused(start: int, end: int) -> None:
+    assert not is_valid_subtree_range(start, end)
+    with pytest.raises(ValueError, match="subtree range"):
+        perfect_nodes(start, end)
+
+
+@pytest.mark.parametrize(("index", "size"), [(8, 8), (9, 8), (-1, 8), (0, 9), (0, 0)])
+def test_inclusion_proof_arguments_are_checked(index: int, size: int) -> None:
+    with pytest.raises(ValueError):
+        inclusion_proof(standard_tree(), index, size)
+
+
+@pytest.mark.parametrize(("old", "new"), [(5, 4), (-1, 4), (1, 9)])
+def test_consistency_proof_arguments_are_checked(old: int, new: int) -> None:
+    with pytest.raises(ValueError):
+        consistency_proof(standard_tree(), old, new)
+
+
 def test_proof_arguments_are_checked() -> None:
     tree = standard_tree()
-    for bad in [(8, 8), (9, 8), (-1, 8), (0, 9), (0, 0)]:
-        with pytest.raises(ValueError):
-            inclusion_proof(tree, *bad)
-    for bad in [(5, 4), (-1, 4), (1, 9)]:
-        with pytest.raises(ValueError):
-            consistency_proof(tree, *bad)
     assert consistency_proof(tree, 0, 8) == []
     assert consistency_proof(tree, 8, 8) == []
     with pytest.raises(ValueError, match="32 bytes"):

@@ -1,61 +1,21 @@
-"""API tokens: create (UI and API), use, revoke; shown once, stored hashed, scoped."""
+"""The accounts API (accounts.api): obtaining, listing and revoking tokens, and what a token may do (bearer
+authentication: expiry, deactivation, last use; permissions: read-only and agent-scoped tokens)."""
 
 from __future__ import annotations
 
-import hashlib
+import json
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken
 from accounts.services import api_token_create
+from evidence.services import ingest_token_create
+from pacts.demo_documents import REFUNDS_V1
 
 pytestmark = pytest.mark.django_db
-
-
-def test_token_created_in_the_ui_is_shown_once_and_works(client: Client, vendor) -> None:
-    client.force_login(vendor)
-    response = client.post("/accounts/tokens/", {"name": "CI pipeline"})
-    assert response.status_code == 200
-    plaintext = response.context["issued"].plaintext
-    assert plaintext.encode() in response.content
-    assert plaintext.encode() not in client.get("/accounts/tokens/").content  # never shown again
-
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
-    me = api.get("/api/v1/me/")
-    assert me.status_code == 200
-    assert me.json()["username"] == vendor.username
-    assert me.json()["role"] == "vendor"
-
-
-def test_token_create_with_htmx_returns_the_panel_fragment(client: Client, vendor) -> None:
-    client.force_login(vendor)
-    response = client.post("/accounts/tokens/", {"name": "telemetry"}, HTTP_HX_REQUEST="true")
-    html = response.content.decode()
-    assert response.status_code == 200
-    assert html.lstrip().startswith('<div id="token-panel">')
-    assert "<html" not in html
-    assert "telemetry" in html
-
-
-def test_token_create_without_a_name_shows_the_error(client: Client, vendor) -> None:
-    client.force_login(vendor)
-    response = client.post("/accounts/tokens/", {"name": ""})
-    assert response.status_code == 400
-    assert response.context["form"].errors["name"]
-    assert not ApiToken.objects.exists()
-
-
-def test_stored_token_is_not_the_token(vendor) -> None:
-    issued = api_token_create(user=vendor, name="x")
-    stored = ApiToken.objects.get(pk=issued.token.pk)
-    assert issued.plaintext not in {stored.digest, stored.prefix, stored.name}
-    assert stored.digest == hashlib.sha256(issued.plaintext.encode()).hexdigest()
-    assert issued.plaintext.startswith(stored.prefix)
 
 
 def test_obtain_token_with_password_then_use_then_revoke(api_client: APIClient, buyer, password) -> None:
@@ -95,29 +55,11 @@ def test_obtain_token_is_throttled_after_failures(api_client: APIClient, buyer, 
     assert response.json()["code"] == "too_many_attempts"
 
 
-def test_revoke_in_the_ui(client: Client, vendor, api_client: APIClient) -> None:
-    issued = api_token_create(user=vendor, name="old")
-    client.force_login(vendor)
-    response = client.post(f"/accounts/tokens/{issued.token.pk}/revoke/", HTTP_HX_REQUEST="true")
-    assert response.status_code == 200
-    assert "revoked" in response.content.decode()
-    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.plaintext}")
-    assert api_client.get("/api/v1/me/").status_code == 401
-
-
-def test_cannot_revoke_someone_elses_token(client: Client, vendor, vendor_b, bearer) -> None:
+def test_cannot_revoke_someone_elses_token(vendor, vendor_b, bearer) -> None:
     theirs = api_token_create(user=vendor_b, name="theirs")
     assert bearer(vendor).delete(f"/api/v1/auth/tokens/{theirs.token.pk}/").status_code == 404
-    client.force_login(vendor)
-    client.post(f"/accounts/tokens/{theirs.token.pk}/revoke/")
     theirs.token.refresh_from_db()
     assert theirs.token.revoked_at is None
-
-
-def test_token_list_shows_only_own_tokens(client: Client, vendor, vendor_b) -> None:
-    api_token_create(user=vendor_b, name="victors-secret-pipeline")
-    client.force_login(vendor)
-    assert b"victors-secret-pipeline" not in client.get("/accounts/tokens/").content
 
 
 def test_read_only_token_can_read_but_not_write(vendor, bearer) -> None:
@@ -150,6 +92,36 @@ def test_last_used_is_recorded(vendor, bearer) -> None:
     assert client.token.token.last_used_at is not None
 
 
-def test_tokens_page_needs_sign_in(client: Client) -> None:
-    response = client.get("/accounts/tokens/")
-    assert response.status_code == 302
+@pytest.fixture
+def scoped_client(agent, vendor) -> APIClient:
+    """A token of the vendor scoped to Refund Bot (what a CI pipeline submits evidence with)."""
+    issued = ingest_token_create(user=vendor, name="ci", agents=[agent])
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.plaintext}")
+    return client
+
+
+def test_an_agent_scoped_token_submits_evidence_for_its_agent(scoped_client, wire) -> None:
+    response = scoped_client.post(
+        "/api/v1/agents/refund-bot/evidence/", data=json.dumps(wire()), content_type="application/json"
+    )
+    assert response.status_code == 201
+    assert scoped_client.get("/api/v1/me/").status_code == 200  # reading is fine
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/auth/tokens/", {"name": "escape"}),
+        ("/api/v1/ingest-tokens/", {"name": "escape", "agents": ["refund-bot"]}),
+        ("/api/v1/agents/refund-bot/grants/", {"organization": "northwind-bank"}),
+        ("/api/v1/agents/refund-bot/pacts/", {"document": REFUNDS_V1}),
+        ("/api/v1/signing-keys/", {"public_pem": "x"}),
+    ],
+    ids=["token", "ingest-token", "grant", "pact", "signing-key"],
+)
+def test_an_agent_scoped_token_can_only_submit_evidence(scoped_client, path: str, body: dict) -> None:
+    response = scoped_client.post(path, body, format="json")
+    assert response.status_code == 403
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "token_scope"
