@@ -1,0 +1,298 @@
+"""Reads never write: a GET of any page, log, proof, bundle or API route changes no table, signs nothing and
+locks nothing, whoever asks (anonymous, the vendor, a buyer, a bearer token).
+
+Every route comes from the URL resolver (a new route is covered the day it is added; one whose path
+parameters this test cannot fill fails with its name). The world holds every kind of object: organizations,
+members, an agent, a pact with superseded, published and draft versions, a draft-only pact, public,
+restricted, signed, imported and attached evidence, a grant, tokens, a signing key, an invitation,
+notifications, verdicts, and a signed checkpoint with one record appended after it. It is built once for the
+module inside a transaction that is rolled back at the end; each test runs in a savepoint of it.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import itertools
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.db import connection, transaction
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls.resolvers import RegexPattern, RoutePattern
+from django.utils import timezone
+
+from accounts.services import api_token_create, invitation_create
+from evidence import services as evidence_services
+from evidence.demo import PROMPTFOO_RESULTS
+from pacts import services as pact_services
+from pacts.demo_documents import REFUNDS_V1, SCHEDULER, refunds_v2, refunds_v3_loosened
+from tests.factories import accuracy_record, envelope, member, signing_pem, wire_record
+from transparency import log as tlog
+from transparency.models import LogCheckpoint
+from verdicts.evaluation import agent_evaluate
+
+# Routes not requested, and why.
+SKIPPED_PREFIXES = ("admin/",)  # the admin's pages need a staff user and are covered by the admin tests
+REGEX_ROUTES = {"^api/": "/api/no-such-endpoint/"}  # the catch-all answers any other /api/ path (404)
+WHO = ["anonymous", "vendor", "buyer", "vendor-token"]
+WRITES = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE|TRUNCATE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
+LOCKS = re.compile(r"\bFOR (NO KEY )?UPDATE\b", re.IGNORECASE)
+# What a GET may legitimately write, by who asks. A bearer token records when it was last used: an UPDATE of
+# its row (no row is added, so the row counts below still must not move). Nothing else: the session row is
+# written by force_login, before the counts are taken, and a GET that only reads the session never saves it.
+ALLOWED_UPDATES = {"vendor-token": {"accounts_apitoken"}}
+
+
+@dataclass(frozen=True)
+class Route:
+    pattern: str  # e.g. "api/v1/evidence/<int:record_id>/proof/"
+
+    def parameters(self) -> list[str]:
+        return re.findall(r"<(?:\w+:)?(\w+)>", self.pattern)
+
+
+def routes() -> Iterator[Route]:
+    def walk(patterns: list[Any], prefix: str) -> Iterator[Route]:
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                yield from walk(entry.url_patterns, prefix + str(entry.pattern))
+            elif isinstance(entry, URLPattern):
+                route = prefix + str(entry.pattern)
+                if not route.startswith(SKIPPED_PREFIXES):
+                    yield Route(route)
+
+    yield from walk(get_resolver().url_patterns, "")
+
+
+def route_is_regex(route: Route) -> bool:
+    return route.pattern in REGEX_ROUTES
+
+
+# Which values each path parameter takes: every variant is requested (a record newer than the checkpoint, a
+# restricted one, a public one; a pact with a published version and a draft-only pact).
+VARIANTS: dict[str, list[str]] = {
+    "record_id": ["public", "restricted", "signed", "attached", "pending"],
+    "pact_id": ["published", "draft_only"],
+    "number": ["superseded", "published", "draft"],
+}
+
+
+def cases() -> Iterator[Any]:
+    for route in routes():
+        names = [n for n in route.parameters() if n in VARIANTS]
+        for combination in itertools.product(*(VARIANTS[n] for n in names)):
+            chosen = dict(zip(names, combination, strict=True))
+            if chosen.get("pact_id") == "draft_only" and chosen.get("number", "draft") != "draft":
+                continue  # the draft-only pact has one version, a draft
+            label = "-".join([route.pattern.strip("/") or "home", *combination])
+            for who in WHO:
+                if who == "vendor-token" and not route.pattern.startswith("api/"):
+                    continue  # a bearer token authenticates API requests only: on a page it is anonymous
+                yield pytest.param(route, chosen, who, id=f"{label}-{who}")
+
+
+@dataclass
+class World:
+    users: dict[str, Any]
+    token: str
+    values: dict[str, Any]
+    pending_record: int
+
+    def url(self, route: Route, chosen: dict[str, str]) -> str:
+        """The route's path with its parameters filled from this world (the chosen variant of each)."""
+        if route_is_regex(route):
+            return REGEX_ROUTES[route.pattern]
+
+        def fill(match: re.Match[str]) -> str:
+            name = match.group(1)
+            key = f"{name}:{chosen[name]}" if name in chosen else name
+            if key not in self.values:
+                pytest.fail(f"route {route.pattern!r} has a parameter {name!r} this test does not know how to fill")
+            return str(self.values[key])
+
+        return "/" + re.sub(r"<(?:\w+:)?(\w+)>", fill, route.pattern)
+
+
+def build_world() -> World:
+    vendor = member("vera-vendor", "Acme Agents", "vendor")
+    colleague = member("mo-member", "Acme Agents", "vendor", role="member")
+    buyer = member("bea-buyer", "Northwind Bank", "buyer")
+    agent = pact_services.agent_create(user=vendor, name="Refund Bot", slug="refund-bot", consequence_level="high")
+    pact_services.agent_follow(agent=agent, user=buyer)
+    pact = pact_services.pact_create(agent=agent, user=vendor, title="Refunds", document=copy.deepcopy(REFUNDS_V1))
+    pact_services.pact_version_publish(version=pact.versions.get(number=1), user=vendor)
+    v2 = pact_services.pact_version_create_draft(pact=pact, user=vendor, document=refunds_v2())
+    pact_services.pact_version_publish(version=v2, user=vendor)  # v1 superseded; the follower is notified
+    pact_services.pact_version_create_draft(pact=pact, user=vendor, document=refunds_v3_loosened())
+    draft_only = pact_services.pact_create(
+        agent=agent, user=vendor, title="Bookings", document=copy.deepcopy(SCHEDULER)
+    )
+
+    key = Ed25519PrivateKey.generate()
+    vendor_key = evidence_services.vendor_key_register(user=vendor, name="ci", public_pem=signing_pem(key))
+    issued = api_token_create(user=vendor, name="reader")
+    evidence_services.ingest_token_create(user=vendor, name="ci", agents=[agent])
+    grant = evidence_services.access_grant_create(
+        agent=agent, organization=buyer.organization, user=vendor, expires_at=timezone.now() + timedelta(days=7)
+    )
+    invitation = invitation_create(user=vendor, organization=vendor.organization, note="a new colleague")
+
+    def submit(*items: dict[str, Any]) -> int:
+        return evidence_services.evidence_submit(agent=agent, items=list(items), user=vendor)[0].id  # type: ignore[no-any-return]
+
+    attachment = {
+        "filename": "chart.png",
+        "content_type": "image/png",
+        "data_base64": base64.b64encode(b"\x89PNG\r\n\x1a\n0000").decode(),
+    }
+    public = submit(wire_record(), wire_record(successes=50))
+    restricted = submit(wire_record(visibility="restricted", successes=1))
+    signed = submit(envelope(accuracy_record(), key))
+    attached = submit(wire_record(attachment=attachment))
+    submit(wire_record(successes=None, trials=None, metric="latency_ms", values=[900.0, 1200.0, 1450.0] * 50))
+    evidence_services.evidence_import(
+        agent=agent, data=PROMPTFOO_RESULTS.read_bytes(), fmt="promptfoo", user=vendor, filename="results.json"
+    )
+    agent_evaluate(agent_id=agent.pk)
+    checkpoint = tlog.checkpoint_sign()
+    pending = submit(wire_record(successes=40))  # newer than the latest checkpoint: its proof is pending
+    agent_evaluate(agent_id=agent.pk)
+
+    values = {
+        "slug": agent.slug,
+        "pact_id:published": pact.pk,
+        "pact_id:draft_only": draft_only.pk,
+        "number:superseded": 1,
+        "number:published": 2,
+        "number:draft": 3,
+        "clause_id": "resolution-rate",
+        "record_id:public": public,
+        "record_id:restricted": restricted,
+        "record_id:signed": signed,
+        "record_id:attached": attached,
+        "record_id:pending": pending,
+        "grant_id": grant.pk,
+        "token_id": issued.token.pk,
+        "key_id": vendor_key.key_id,
+        "size": checkpoint.size,
+        "membership_id": colleague.membership.pk,
+        "invitation_id": invitation.invitation.pk,
+        "secret": invitation.secret,
+    }
+    return World(
+        users={"vendor": vendor, "buyer": buyer}, token=issued.plaintext, values=values, pending_record=pending
+    )
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """Built once; rolled back when the module is done (each test's own transaction is a savepoint of this one)."""
+    media = override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("media")))
+    media.enable()
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield build_world()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+    media.disable()
+
+
+def row_counts() -> dict[str, int]:
+    """The number of rows of every table in the database, by name (auto-created m2m tables included)."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        tables = sorted(connection.introspection.table_names(cursor))
+        # One query for all of them (table names come from the schema, not from input).
+        cursor.execute(" UNION ALL ".join(f"SELECT %s, COUNT(*) FROM {quote(table)}" for table in tables), tables)
+        return dict(cursor.fetchall())
+
+
+def client_for(world: World, who: str) -> Client:
+    if who == "anonymous":
+        return Client()
+    if who == "vendor-token":
+        return Client(HTTP_AUTHORIZATION=f"Bearer {world.token}")
+    client = Client()
+    client.force_login(world.users[who])  # writes the session row now, before anything is counted
+    return client
+
+
+def written_tables(queries: list[dict[str, Any]]) -> set[str]:
+    tables = set()
+    for query in queries:
+        if WRITES.match(query["sql"]):
+            found = re.search(r'(?:INTO|UPDATE|FROM|TABLE)\s+["`]?(\w+)', query["sql"], re.IGNORECASE)
+            tables.add(found.group(1) if found else query["sql"][:80])
+    return tables
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("route", "chosen", "who"), list(cases()))
+def test_a_get_changes_no_table(world: World, route: Route, chosen: dict[str, str], who: str) -> None:
+    client = client_for(world, who)
+    url = world.url(route, chosen)
+    before = row_counts()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    after = row_counts()
+    assert response.status_code < 500, (url, response.status_code)
+    changed = {table: (before[table], after.get(table)) for table in before if before[table] != after.get(table)}
+    assert not changed, f"GET {url} as {who} changed row counts: {changed}"
+    assert set(after) == set(before), f"GET {url} as {who} created or dropped tables"
+    unexpected = written_tables(queries.captured_queries) - ALLOWED_UPDATES.get(who, set())
+    assert not unexpected, f"GET {url} as {who} wrote to {sorted(unexpected)}"
+    locks = [q["sql"][:120] for q in queries.captured_queries if LOCKS.search(q["sql"])]
+    assert not locks, f"GET {url} as {who} locked rows: {locks}"
+
+
+def test_every_route_is_requested() -> None:
+    """The routes this module requests are all the resolver knows, less the admin (a guard on the enumeration)."""
+    requested = {case.values[0].pattern for case in cases()}
+    assert requested == {route.pattern for route in routes()}
+    for must in ("api/v1/log/", "api/v1/evidence/<int:record_id>/proof/", "api/v1/agents/<slug:slug>/bundle/", "log/"):
+        assert must in requested
+
+
+@pytest.mark.django_db
+def test_the_proof_of_a_record_newer_than_the_checkpoint_is_pending_and_signs_nothing(world: World) -> None:
+    checkpoints, latest = LogCheckpoint.objects.count(), tlog.checkpoint_latest()
+    response = Client().get(f"/api/v1/evidence/{world.pending_record}/proof/")
+    assert response.status_code == 202
+    assert response.json()["status"] == "pending"
+    assert response.json()["leaf_index"] >= latest.size  # the checkpoint does not cover it
+    assert LogCheckpoint.objects.count() == checkpoints
+    assert tlog.checkpoint_latest() == latest
+
+
+@pytest.mark.django_db
+def test_the_proof_page_of_a_record_newer_than_the_checkpoint_says_pending_and_signs_nothing(world: World) -> None:
+    checkpoints = LogCheckpoint.objects.count()
+    response = Client().get(f"/evidence/{world.pending_record}/proof/")
+    assert response.status_code == 200
+    assert "pending" in response.content.decode().lower()
+    assert LogCheckpoint.objects.count() == checkpoints
+
+
+def test_regex_and_route_patterns_are_the_only_kinds() -> None:
+    """The enumeration reads RoutePattern and RegexPattern; anything else would be silently misread."""
+
+    def kinds(patterns: list[Any]) -> Iterator[type]:
+        for entry in patterns:
+            yield type(entry.pattern)
+            if isinstance(entry, URLResolver):
+                yield from kinds(entry.url_patterns)
+
+    assert set(kinds(get_resolver().url_patterns)) <= {RoutePattern, RegexPattern}
+    regex_routes = {r.pattern for r in routes() if r.pattern.startswith("^")}
+    assert regex_routes <= set(REGEX_ROUTES)
