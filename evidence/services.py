@@ -450,7 +450,10 @@ def evidence_import(
         same_run = EvidenceImport.objects.filter(agent=agent, tool=parsed.tool, run_id=parsed.run_id).first()
         if same_run is not None:  # e.g. the .json and the .eval log of one Inspect run
             return same_run, False
+    floor = (options or ImportOptions()).visibility
     for record in parsed.records:
+        if floor == "restricted" or "visibility" not in record:
+            record["visibility"] = floor  # the request's visibility is a floor: a line cannot make itself public
         source = record.setdefault("source", {})
         source.setdefault("tool", parsed.tool)
         if parsed.tool_version:

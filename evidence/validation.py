@@ -39,6 +39,10 @@ ALLOWED_FIELDS = frozenset(
 )
 MAX_VALUES = 10_000
 MAX_PAYLOAD_KEYS = 200
+# Measured values are finite and at most 10^15 in magnitude, counts at most 10^12 trials a record: enough for
+# any real measurement, and sums over a bucket's records stay exact in an IEEE double and far inside 64 bits.
+MAX_MAGNITUDE = 1e15
+MAX_TRIALS = 10**12
 CLOCK_SKEW = timedelta(minutes=5)
 
 
@@ -89,7 +93,12 @@ Problem = dict[str, str]
 
 
 def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    """A finite JSON number within ±MAX_MAGNITUDE (huge integers are refused before any float conversion)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    if isinstance(value, int):
+        return -MAX_MAGNITUDE <= value <= MAX_MAGNITUDE
+    return math.isfinite(value) and -MAX_MAGNITUDE <= value <= MAX_MAGNITUDE
 
 
 def _integer(value: Any) -> bool:
@@ -183,7 +192,13 @@ def validate_record(raw: Any, *, now: datetime, prefix: str = "") -> tuple[Clean
     if has_value:
         value = raw["value"]
         if not _number(value):
-            problems.append({"field": prefix + "value", "message": "Expected a finite number.", "code": "invalid"})
+            problems.append(
+                {
+                    "field": prefix + "value",
+                    "message": f"Expected a finite number within ±{MAX_MAGNITUDE:.0e}.",
+                    "code": "invalid",
+                }
+            )
     if has_values:
         values = raw["values"]
         if not isinstance(values, list) or not values or len(values) > MAX_VALUES:
@@ -198,7 +213,11 @@ def validate_record(raw: Any, *, now: datetime, prefix: str = "") -> tuple[Clean
             bad = next((i for i, v in enumerate(values) if not _number(v)), None)
             if bad is not None:
                 problems.append(
-                    {"field": f"{prefix}values.{bad}", "message": "Expected a finite number.", "code": "invalid"}
+                    {
+                        "field": f"{prefix}values.{bad}",
+                        "message": f"Expected a finite number within ±{MAX_MAGNITUDE:.0e}.",
+                        "code": "invalid",
+                    }
                 )
     if has_counts:
         successes, trials = raw.get("successes"), raw.get("trials")
@@ -216,8 +235,10 @@ def validate_record(raw: Any, *, now: datetime, prefix: str = "") -> tuple[Clean
                     "code": "invalid",
                 }
             )
-        if _integer(trials) and trials > 2**53:
-            problems.append({"field": prefix + "trials", "message": "Too large.", "code": "invalid"})
+        if _integer(trials) and trials > MAX_TRIALS:
+            problems.append(
+                {"field": prefix + "trials", "message": f"At most {MAX_TRIALS:,} trials a record.", "code": "invalid"}
+            )
 
     observed_from = _time(raw.get("observed_from"), "observed_from", problems, prefix)
     observed_to = _time(raw.get("observed_to"), "observed_to", problems, prefix)

@@ -139,6 +139,35 @@ def test_overflowing_number_is_400(agent, vendor, bearer, wire) -> None:
     assert bearer(vendor).post(URL, data=text, content_type="application/json").status_code == 400
 
 
+@pytest.mark.parametrize(
+    "measurement",
+    [
+        {"value": 1e20},
+        {"value": -1e16},
+        {"value": 10**20},
+        {"values": [0.5, 1e300]},
+        {"successes": 1, "trials": 10**13},
+    ],
+    ids=["huge-float", "huge-negative", "huge-integer", "huge-in-values", "too-many-trials"],
+)
+def test_a_measurement_beyond_the_documented_range_is_400_naming_the_field(
+    agent, vendor, bearer, wire, measurement
+) -> None:
+    record = {**wire(successes=None, trials=None), **measurement}
+    response = post(bearer(vendor), record)
+    assert response.status_code == 400
+    fields = {e["field"] for e in response.json()["errors"]}
+    assert fields & {"value", "values.1", "trials"}
+    assert EvidenceRecord.objects.count() == 0
+
+
+def test_a_refused_huge_value_leaves_later_ingest_of_the_metric_working(agent, vendor, bearer, wire) -> None:
+    client = bearer(vendor)
+    assert post(client, {**wire(successes=None, trials=None), "value": 1e20}).status_code == 400
+    assert post(client, {**wire(successes=None, trials=None), "value": 1e15}).status_code == 201  # the bound itself
+    assert post(client, {**wire(successes=None, trials=None), "value": 0.5}).status_code == 201
+
+
 def test_oversized_batch_is_413(agent, vendor, bearer, wire, settings) -> None:
     settings.EVIDENCE_BATCH_LIMIT = 3
     response = post(bearer(vendor), [wire()] * 4)

@@ -206,3 +206,41 @@ def test_others_cannot_import_into_the_agent(agent, request, who, inspect_json_b
     with pytest.raises(Forbidden, match="vendor organization"):
         services.evidence_import(agent=agent, data=inspect_json_bytes, fmt="inspect", user=user)
     assert EvidenceImport.objects.count() == 0
+
+
+# --- visibility of an import is a floor ----------------------------------------------------------------------------
+
+
+def test_a_restricted_import_keeps_every_line_restricted(agent, vendor) -> None:
+    end = timezone.now() - timedelta(hours=1)
+    line = wire_line(observed_from=(end - timedelta(days=1)).isoformat(), observed_to=end.isoformat())
+    public_line = {**line, "visibility": "public", "successes": 1}
+    imported, _ = services.evidence_import(
+        agent=agent,
+        data=jsonl(line, public_line),
+        fmt="jsonl",
+        user=vendor,
+        options=ImportOptions(visibility="restricted"),
+    )
+    assert set(imported.records.values_list("visibility", flat=True)) == {"restricted"}
+
+
+def test_a_restricted_csv_column_cannot_be_lowered_either(agent, vendor) -> None:
+    end = timezone.now() - timedelta(hours=1)
+    start = end - timedelta(days=1)
+    csv_data = (
+        f"metric,value,observed_from,observed_to,visibility\nuptime,0.99,{start.isoformat()},{end.isoformat()},public\n"
+    )
+    imported, _ = services.evidence_import(
+        agent=agent, data=csv_data.encode(), fmt="csv", user=vendor, options=ImportOptions(visibility="restricted")
+    )
+    assert imported.records.get().visibility == "restricted"
+
+
+def test_a_public_import_may_still_carry_restricted_lines(agent, vendor) -> None:
+    end = timezone.now() - timedelta(hours=1)
+    line = wire_line(observed_from=(end - timedelta(days=1)).isoformat(), observed_to=end.isoformat())
+    imported, _ = services.evidence_import(
+        agent=agent, data=jsonl(line, {**line, "visibility": "restricted", "successes": 2}), fmt="jsonl", user=vendor
+    )
+    assert sorted(imported.records.values_list("visibility", flat=True)) == ["public", "restricted"]
