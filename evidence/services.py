@@ -28,7 +28,7 @@ from evidence.importers import ImportError_, ImportOptions, importers
 from evidence.models import AccessGrant, Attachment, EvidenceImport, EvidenceRecord, TokenAgentScope, VendorKey
 from evidence.validation import CleanRecord, validate_record
 from pacts.models import Agent
-from trust_portal.errors import Forbidden, PayloadTooLarge
+from trust_portal.errors import PayloadTooLarge
 from trustcore.canonical import canonical_record, iso
 from trustcore.dsse import EnvelopeInvalid, open_envelope
 from trustcore.notes import public_key_from_pem
@@ -43,14 +43,15 @@ def attachment_limit() -> int:
 
 
 def require_submitter(*, agent: Agent, user: User, token: ApiToken | None) -> None:
-    """Members of the agent's vendor may submit; a token scoped to other agents, or read-only, is refused (403)."""
+    """Members of the agent's vendor may submit; a token scoped to other agents is refused (403).
+
+    (A read-only token never gets this far: ``TokenScopeAllows``, on every API view, refuses its writes.)
+    """
     require(user, "evidence.submit", agent)
     if token is not None:
         scoped = list(TokenAgentScope.objects.filter(token=token).values_list("agent_id", flat=True))
         if scoped and agent.pk not in scoped:
             raise TokenScopeForbids(f"This token is limited to other agents than {agent.slug!r}.")
-        if token.read_only:
-            raise Forbidden("This token is read-only.")
 
 
 @dataclass
