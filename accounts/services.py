@@ -167,6 +167,13 @@ def invitation_accept(
     """Join the organization through an invitation link: as a new account, or as a signed-in user who
     belongs to no organization yet. Single use: exactly one acceptance wins a race."""
     invitation = invitation_for_secret(secret)
+    creator_still_owner = Membership.objects.filter(
+        user_id=invitation.created_by_id, organization_id=invitation.organization_id, role=Membership.Role.OWNER
+    ).exists()
+    if invitation.status == "pending" and not creator_still_owner:
+        raise InvitationUnusable(
+            f"This invitation is no longer valid: whoever made it is no longer an owner of {invitation.organization.name}."
+        )
     if invitation.status != "pending":
         raise InvitationUnusable(
             f"This invitation is {invitation.status}; ask an owner of {invitation.organization.name} for a new one."
@@ -212,8 +219,17 @@ def membership_set_role(*, user: User, membership: Membership, role: str) -> Mem
     if current.role == Membership.Role.OWNER and role != Membership.Role.OWNER and owners <= 1:
         raise LastOwner("The last owner cannot be demoted: make another member an owner first.")
     Membership.objects.filter(pk=membership.pk).update(role=role)
+    if role != Membership.Role.OWNER:
+        _revoke_invitations_by(current)
     current.refresh_from_db()
     return current
+
+
+def _revoke_invitations_by(membership: Membership) -> None:
+    """An owner who stops being one takes their pending invitations with them."""
+    Invitation.objects.pending().filter(
+        created_by_id=membership.user_id, organization_id=membership.organization_id
+    ).update(revoked_at=timezone.now())
 
 
 @transaction.atomic
@@ -227,6 +243,7 @@ def membership_remove(*, user: User, membership: Membership) -> None:
     if current.role == Membership.Role.OWNER and owners <= 1:
         raise LastOwner("The last owner cannot leave or be removed: make another member an owner first.")
     ApiToken.objects.filter(user_id=current.user_id, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    _revoke_invitations_by(current)
     current.delete()
 
 

@@ -40,3 +40,8 @@ class ImportInvalid(DomainError):
     status = 400
     code = "invalid_import"
     title = "The file cannot be imported"
+
+
+class GrantExists(Conflict):
+    code = "grant_exists"
+    title = "An active grant exists already"

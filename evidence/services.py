@@ -23,9 +23,17 @@ from accounts.permissions import require
 from evidence import canonical, hooks
 from evidence.attachments import AttachmentTooLarge, CheckedAttachment, check_attachment
 from evidence.buckets import buckets_add
-from evidence.errors import AttachmentTooLargeError, BatchTooLarge, EvidenceInvalid, ImportInvalid, TokenScopeForbids
+from evidence.errors import (
+    AttachmentTooLargeError,
+    BatchTooLarge,
+    EvidenceInvalid,
+    GrantExists,
+    ImportInvalid,
+    TokenScopeForbids,
+)
 from evidence.importers import ImportError_, ImportOptions, importers
 from evidence.models import AccessGrant, Attachment, EvidenceImport, EvidenceRecord, TokenAgentScope, VendorKey
+from evidence.rules import active_grants
 from evidence.validation import CleanRecord, validate_record
 from pacts.models import Agent
 from trust_portal.errors import PayloadTooLarge
@@ -375,6 +383,9 @@ def access_grant_create(
         raise EvidenceInvalid("Access is granted to buyer organizations.", field="organization")
     if expires_at is not None and expires_at <= timezone.now():
         raise EvidenceInvalid("The expiry must be in the future.", field="expires_at")
+    Agent.objects.select_for_update().filter(pk=agent.pk).first()  # one grant decision per agent at a time
+    if AccessGrant.objects.filter(active_grants(), agent=agent, organization=organization).exists():
+        raise GrantExists(f"{organization.name} already has active access to {agent.name}; revoke it to change it.")
     return AccessGrant.objects.create(
         agent=agent, organization=organization, granted_by=user, expires_at=expires_at, note=note[:500]
     )

@@ -157,7 +157,11 @@ def grant_create(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, f"{grant.organization.name} may now see {agent.name}'s restricted evidence.")
     else:
-        messages.error(request, "Choose a buyer organization.")
+        problems = "; ".join(
+            f"{form.fields[f].label if f in form.fields else f}: {' '.join(str(m) for m in e)}"
+            for f, e in form.errors.items()
+        )
+        messages.error(request, f"No access granted. {problems}")
     return redirect("evidence:agent", slug=slug)
 
 

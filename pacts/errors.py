@@ -55,3 +55,8 @@ class NothingToReview(Conflict):
 class InvalidAgentCard(DomainError):
     code = "invalid_agent_card"
     title = "The Agent Card is not valid"
+
+
+class NothingToRetire(Conflict):
+    code = "nothing_to_retire"
+    title = "Nothing in force to retire"

@@ -19,6 +19,7 @@ from pacts.diff import diff_documents
 from pacts.errors import (
     DraftAlreadyExists,
     InvalidAgentCard,
+    NothingToRetire,
     NothingToReview,
     PactDocumentInvalid,
     PactDocumentTooLarge,
@@ -319,9 +320,14 @@ def pact_retire(*, pact: Pact, user: User, note: str = "") -> Pact:
     """Withdraw the pact: every version in force is retired; nothing is promised any more."""
     require(user, "pacts.retire_pact", pact)
     now = timezone.now()
-    for version in pact.versions.select_for_update().filter(
-        status__in=[PactVersion.Status.PUBLISHED, PactVersion.Status.SUPERSEDED]
-    ):
+    in_force = list(
+        pact.versions.select_for_update().filter(
+            status__in=[PactVersion.Status.PUBLISHED, PactVersion.Status.SUPERSEDED]
+        )
+    )
+    if not in_force:
+        raise NothingToRetire("Nothing of this pact is published: there is nothing to retire.")
+    for version in in_force:
         PactVersion.objects.filter(pk=version.pk).update(status=PactVersion.Status.RETIRED, retired_at=now)
         _event(
             pact, version, PactEvent.Action.RETIRED, user, from_status=version.status, to_status="retired", note=note

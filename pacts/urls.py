@@ -15,5 +15,6 @@ urlpatterns = [
     path("pacts/<int:pact_id>/v/<int:number>/publish/", views.version_publish, name="publish"),
     path("pacts/<int:pact_id>/versions/new/", views.version_new_draft, name="new_draft"),
     path("pacts/<int:pact_id>/review/", views.pact_review, name="review"),
+    path("pacts/<int:pact_id>/retire/", views.pact_retire, name="retire"),
     path("pacts/<int:pact_id>/diff/", views.pact_diff, name="diff"),
 ]

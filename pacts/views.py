@@ -257,6 +257,23 @@ def pact_review(request: HttpRequest, pact_id: int) -> HttpResponse:
     return redirect(next_url if safe else reverse("pacts:agent", args=[pact.agent.slug]))
 
 
+@login_required
+@require_POST
+def pact_retire(request: HttpRequest, pact_id: int) -> HttpResponse:
+    user = signed_in_user(request)
+    pact = selectors.pact_get(user=user, pact_id=pact_id)
+    require(user, "pacts.retire_pact", pact)
+    try:
+        services.pact_retire(pact=pact, user=user, note=request.POST.get("note", "")[:2000])
+    except DomainError as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(
+            request, f"“{pact.title}” retired: it promises nothing any more, and its clauses are off the board."
+        )
+    return redirect("pacts:agent", slug=pact.agent.slug)
+
+
 @require_safe
 def pact_diff(request: HttpRequest, pact_id: int) -> HttpResponse:
     pact: Pact = selectors.pact_get(user=request.user, pact_id=pact_id)

@@ -391,6 +391,12 @@ API: dict[tuple[str, str], Op] = {
         writes=True,
         permission="pacts.review_pact",
     ),
+    ("POST", "/api/v1/pacts/{pact_id}/retire/"): Op(
+        body=lambda w: {"note": "withdrawn"},
+        probe=rows_of(PactVersion, "status"),
+        writes=True,
+        permission="pacts.retire_pact",
+    ),
     ("POST", "/api/v1/pacts/{pact_id}/versions/"): Op(
         body=lambda w: {"document": document(0.95), "changelog": "tighter still"},
         probe=VERSIONS,
@@ -464,6 +470,9 @@ HTML: dict[tuple[str, str], Op] = {
     ("POST", "/pacts/<int:pact_id>/versions/new/"): Op(probe=VERSIONS),
     ("POST", "/pacts/<int:pact_id>/review/"): Op(
         body=lambda w: {"note": "still accurate"}, probe=rows_of(Pact, "last_reviewed_at")
+    ),
+    ("POST", "/pacts/<int:pact_id>/retire/"): Op(
+        body=lambda w: {"note": "withdrawn"}, probe=rows_of(PactVersion, "status")
     ),
     ("POST", "/evidence/"): Op(body=lambda w: {"name": "refund-bot CI", "agents": [w.agent.pk]}, probe=TOKENS),
     ("POST", "/agents/<slug:slug>/evidence/import/"): Op(

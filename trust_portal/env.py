@@ -231,6 +231,15 @@ def parse_rate(name: str, raw: str) -> tuple[int, int]:
     return int(match[1]), RATE_PERIODS[match[2]]
 
 
+SQLITE_OPTIONS: dict[str, Any] = {
+    # WAL lets readers proceed during a write; IMMEDIATE takes the write lock at BEGIN so concurrent
+    # writers queue (up to the timeout) instead of failing with "database is locked".
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
+
+
 def parse_database_url(name: str, raw: str) -> dict[str, Any]:
     """Turn ``postgres://user:pw@host:port/db?opt=v`` or ``sqlite:///path`` into Django's dict."""
     parts = urlsplit(raw)
@@ -239,7 +248,7 @@ def parse_database_url(name: str, raw: str) -> dict[str, Any]:
         path = unquote(parts.path)
         # sqlite:////abs/path.db is absolute, sqlite:///rel.db relative to the working directory.
         db_name = path[1:] if path.startswith("//") else (path.lstrip("/") or ":memory:")
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": db_name}
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": db_name, "OPTIONS": dict(SQLITE_OPTIONS)}
     if scheme not in {"postgres", "postgresql", "pgsql"}:
         raise ImproperlyConfigured(
             f"{name}={_redact(raw)!r}: expected postgres://user:password@host:port/dbname "

@@ -15,7 +15,7 @@ import plotly
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
-from trust_portal.env import Env
+from trust_portal.env import SQLITE_OPTIONS, Env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = Env()
@@ -103,13 +103,7 @@ DATABASES = {
         default={
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": BASE_DIR / "db.sqlite3",
-            "OPTIONS": {
-                # WAL lets readers proceed during a write; IMMEDIATE takes the write
-                # lock at BEGIN so concurrent writers queue instead of deadlocking.
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            },
+            "OPTIONS": dict(SQLITE_OPTIONS),
         },
     )
 }

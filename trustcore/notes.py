@@ -151,8 +151,10 @@ def public_key_from_pem(data: bytes) -> Ed25519PublicKey:
     """An Ed25519 public key from PEM (SubjectPublicKeyInfo)."""
     try:
         key = serialization.load_pem_public_key(data)
-    except (ValueError, TypeError, UnsupportedAlgorithm) as error:
-        raise CheckpointError(f"bad public key PEM: {error}") from None
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        raise CheckpointError(
+            "not a PEM public key (expected a -----BEGIN PUBLIC KEY----- block holding an Ed25519 key)"
+        ) from None
     if not isinstance(key, Ed25519PublicKey):
         raise CheckpointError(f"unsupported public key: expected Ed25519, got {type(key).__name__}")
     return key

@@ -20,7 +20,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from trustcore import dsse, merkle, notes
+try:
+    from trustcore import dsse, merkle, notes
+except ModuleNotFoundError as missing:  # run as a zipapp on a Python without cryptography
+    if missing.name and missing.name.split(".")[0] == "cryptography":
+        sys.exit("trust-verify needs the cryptography package: python3 -m pip install cryptography (in a venv)")
+    raise
 from trustcore.evaluator import clause_specs, evaluate, observation_from_canonical, parse_time
 
 FORMAT = "trust-portal-bundle/v1"
@@ -141,7 +146,7 @@ def _close(a: Any, b: float | None) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="trust-verify", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="trust-verify", description=__doc__.split("\n\n")[0].replace("``", ""))
     parser.add_argument("bundle", type=Path)
     parser.add_argument(
         "--key", type=Path, required=True, help="the log's public key (PEM), e.g. from /api/v1/log/key.pem"

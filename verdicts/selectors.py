@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 
 from evidence.models import EvidenceRecord
 from evidence.selectors import evidence_list
-from pacts.models import Agent, PactClause
+from pacts.models import Agent, PactClause, PactVersion
 from trustcore.evaluator import refusal, window
 from verdicts.evaluation import observation
 from verdicts.models import Verdict
@@ -33,6 +33,7 @@ def verdict_board(*, agent: Agent) -> list[ClauseStatus]:
     """Current verdict per clause of the agent's pacts in force; constant queries whatever the evidence volume."""
     verdicts = list(
         Verdict.objects.filter(agent=agent, is_current=True)
+        .exclude(pact_version__status=PactVersion.Status.RETIRED)  # a retired pact promises nothing any more
         .select_related("pact", "pact_version")
         .order_by("pact_id", "id")
     )

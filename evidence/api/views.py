@@ -206,7 +206,7 @@ class AgentGrantListView(APIView):
 
     @extend_schema(
         request=s.GrantInput,
-        responses={201: s.GrantOutput, 400: PROBLEM, 401: PROBLEM, 403: PROBLEM, 404: PROBLEM},
+        responses={201: s.GrantOutput, 400: PROBLEM, 401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM},
         tags=["evidence"],
     )
     def post(self, request: Request, slug: str) -> Response:

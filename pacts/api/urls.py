@@ -16,6 +16,7 @@ urlpatterns = [
         name="api-pact-publish",
     ),
     path("pacts/<int:pact_id>/review/", views.PactReviewView.as_view(), name="api-pact-review"),
+    path("pacts/<int:pact_id>/retire/", views.PactRetireView.as_view(), name="api-pact-retire"),
     path("pacts/<int:pact_id>/diff/", views.PactDiffView.as_view(), name="api-pact-diff"),
     path("schemas/pact-v1.json", views.PactSchemaView.as_view(), name="api-pact-schema"),
 ]

@@ -216,6 +216,25 @@ class PactReviewView(APIView):
         return Response(s.PactOutput(selectors.pact_get(user=user, pact_id=pact_id)).data)
 
 
+class PactRetireView(APIView):
+    permission_classes = [IsAuthenticated, TokenScopeAllows]
+
+    @extend_schema(
+        request=s.ReviewInput,
+        responses={200: s.PactOutput, 401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM},
+        tags=["pacts"],
+        description="Withdraw the pact (owners): every version in force is retired; nothing is promised any more.",
+    )
+    def post(self, request: Request, pact_id: int) -> Response:
+        user = signed_in_user(request)
+        pact = selectors.pact_get(user=user, pact_id=pact_id)
+        require(user, "pacts.retire_pact", pact)
+        data = s.ReviewInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.pact_retire(pact=pact, user=user, note=data.validated_data["note"])
+        return Response(s.PactOutput(selectors.pact_get(user=user, pact_id=pact_id)).data)
+
+
 class PactDiffView(APIView):
     permission_classes = READ_PUBLIC
 

@@ -247,3 +247,22 @@ def test_the_api_role_change_by_a_member_is_403_and_across_organizations_404(
     assert bearer(colleague).patch(url, {"role": "member"}, format="json").status_code == 403
     assert bearer(vendor_b).patch(url, {"role": "member"}, format="json").status_code == 404
     assert bearer(colleague).post("/api/v1/organization/invitations/", {}, format="json").status_code == 403
+
+
+def test_an_owner_who_is_demoted_takes_their_pending_invitations_with_them(vendor, colleague) -> None:
+    services.membership_set_role(user=vendor, membership=colleague.membership, role="owner")
+    colleague.refresh_from_db()
+    issued = invite(User.objects.get(pk=colleague.pk), "owner")
+    services.membership_set_role(user=vendor, membership=Membership.objects.get(user=colleague), role="member")
+    assert Invitation.objects.get(pk=issued.invitation.pk).status == "revoked"
+    with pytest.raises(InvitationUnusable):
+        services.invitation_accept(secret=issued.secret, username="backdoor", password=STRONG)
+    assert not User.objects.filter(username="backdoor").exists()
+
+
+def test_an_invitation_whose_maker_is_no_longer_an_owner_is_refused(vendor, colleague) -> None:
+    services.membership_set_role(user=vendor, membership=colleague.membership, role="owner")
+    issued = invite(User.objects.get(pk=colleague.pk))
+    Membership.objects.filter(user=colleague).update(role="member")  # however it happened
+    with pytest.raises(InvitationUnusable, match="no longer an owner"):
+        services.invitation_accept(secret=issued.secret, username="late", password=STRONG)

@@ -187,3 +187,31 @@ def test_a_refused_page_says_who_may(client, pact, colleague) -> None:
     response = client.post(f"/pacts/{pact.pk}/v/1/publish/", {"confirm": "on"})
     assert response.status_code == 403
     assert "Only an owner of the agent&#x27;s vendor organization may publish" in response.content.decode()
+
+
+def test_an_owner_retires_a_pact_over_the_api_and_a_member_may_not(pact, vendor, colleague, bearer) -> None:
+    pact_services.pact_version_publish(version=draft(pact), user=vendor)
+    refused = bearer(colleague).post(f"/api/v1/pacts/{pact.pk}/retire/", {}, format="json")
+    assert refused.status_code == 403 and "owner" in refused.json()["detail"]
+    done = bearer(vendor).post(f"/api/v1/pacts/{pact.pk}/retire/", {"note": "withdrawn"}, format="json")
+    assert done.status_code == 200
+    assert set(PactVersion.objects.filter(pact=pact).values_list("status", flat=True)) == {"retired"}
+    again = bearer(vendor).post(f"/api/v1/pacts/{pact.pk}/retire/", {}, format="json")
+    assert again.status_code == 409 and again.json()["code"] == "nothing_to_retire"
+
+
+def test_the_retire_button_is_offered_to_owners_and_takes_the_clauses_off_the_board(
+    client, pact, vendor, colleague
+) -> None:
+    from verdicts.evaluation import agent_evaluate
+
+    pact_services.pact_version_publish(version=draft(pact), user=vendor)
+    agent_evaluate(agent_id=pact.agent_id)
+    client.force_login(colleague)
+    assert "Retire</button>" not in client.get("/agents/refund-bot/").content.decode()
+    client.force_login(vendor)
+    page = client.get("/agents/refund-bot/").content.decode()
+    assert "Retire</button>" in page and "resolution-rate" in page
+    client.post(f"/pacts/{pact.pk}/retire/")
+    assert 'data-testid="clause-board"' not in client.get("/agents/refund-bot/").content.decode()
+    assert client.get("/api/v1/agents/refund-bot/verdicts/").json()["results"] == []

@@ -29,7 +29,7 @@ from evidence.models import (
     VendorKey,
 )
 from pacts.models import Agent, Pact
-from tests.factories import UserFactory
+from tests.factories import OrganizationFactory, UserFactory
 from trust_portal.errors import Forbidden
 from trustcore.notes import public_key_pem
 from verdicts.evaluation import agent_evaluate
@@ -180,8 +180,9 @@ def test_grant_changelist_queries_do_not_grow_with_rows(
 ) -> None:
     with CaptureQueriesContext(connection) as one:
         admin_client.get(url(AccessGrant, "changelist"))
-    for _ in range(3):
-        services.access_grant_create(agent=agent, organization=buyer.organization, user=vendor)
+    for n in range(3):  # one active grant per buyer and agent: each more grant is for another buyer
+        other = OrganizationFactory(name=f"Buyer {n}", kind="buyer")
+        services.access_grant_create(agent=agent, organization=other, user=vendor)
     with CaptureQueriesContext(connection) as four:
         admin_client.get(url(AccessGrant, "changelist"))
     assert len(four) == len(one)

@@ -244,3 +244,15 @@ def test_a_public_import_may_still_carry_restricted_lines(agent, vendor) -> None
         agent=agent, data=jsonl(line, {**line, "visibility": "restricted", "successes": 2}), fmt="jsonl", user=vendor
     )
     assert sorted(imported.records.values_list("visibility", flat=True)) == ["public", "restricted"]
+
+
+def test_a_second_active_grant_for_the_same_buyer_is_refused(agent, vendor, buyer) -> None:
+    from evidence.errors import GrantExists
+    from evidence.models import AccessGrant
+
+    first = services.access_grant_create(agent=agent, organization=buyer.organization, user=vendor)
+    with pytest.raises(GrantExists, match="already has active access"):
+        services.access_grant_create(agent=agent, organization=buyer.organization, user=vendor)
+    services.access_grant_revoke(grant=first, user=vendor)
+    services.access_grant_create(agent=agent, organization=buyer.organization, user=vendor)  # after a revocation: fine
+    assert AccessGrant.objects.filter(revoked_at__isnull=True).count() == 1

@@ -592,3 +592,14 @@ def test_list_page_query_count_does_not_grow_with_records(client: Client, agent,
     assert response.status_code == 200
     assert len(row_ids(response)) == 25
     assert len(sixty) == len(ten), [q["sql"] for q in sixty.captured_queries]
+
+
+def test_a_refused_grant_form_says_what_was_wrong(client, agent, vendor, buyer) -> None:
+    client.force_login(vendor)
+    response = client.post(
+        "/agents/refund-bot/grants/",
+        {"organization": buyer.organization.pk, "note": "x" * 501, "expires_at": "not a date"},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "No access granted." in page and "Choose a buyer organization" not in page

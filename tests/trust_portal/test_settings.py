@@ -118,6 +118,12 @@ def test_production_without_secret_key_refuses_to_start() -> None:
     assert "SECRET_KEY" in result.stderr
 
 
+def test_a_sqlite_database_url_keeps_the_concurrency_options_of_the_default() -> None:
+    options = parse_database_url("DATABASE_URL", "sqlite:////tmp/x.db")["OPTIONS"]
+    assert options["transaction_mode"] == "IMMEDIATE" and options["timeout"] == 20
+    assert "journal_mode=WAL" in options["init_command"]
+
+
 def test_database_url_parsing() -> None:
     config = parse_database_url("DATABASE_URL", "postgresql://u:p%40ss@h:6543/db?sslmode=require")
     assert config["NAME"] == "db"

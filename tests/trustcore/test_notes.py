@@ -381,7 +381,7 @@ def test_pem_round_trip() -> None:
 
 
 def test_pem_errors() -> None:
-    with pytest.raises(CheckpointError, match="bad public key PEM"):
+    with pytest.raises(CheckpointError, match="not a PEM public key"):
         public_key_from_pem(b"-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----\n")
     ec_pem = (
         ec.generate_private_key(ec.SECP256R1())

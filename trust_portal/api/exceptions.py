@@ -6,6 +6,7 @@ where ``field`` is a dotted path (``items.3.metric``) into the request body.
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
@@ -104,7 +105,11 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         detail = str(exc.detail)
         codes = exc.get_codes()
         code = codes if isinstance(codes, str) else exc.default_code
-        title = str(exc.default_detail)
+        # DRF's default_detail is a template for some errors ('Method "{method}" not allowed.'): the title is the
+        # status phrase then, and the detail (already filled in) says the rest.
+        title = (
+            str(exc.default_detail) if "{" not in str(exc.default_detail) else HTTPStatus(response.status_code).phrase
+        )
     problem = problem_response(
         status_code=response.status_code, title=title, detail=detail, code=str(code), errors=errors
     )
