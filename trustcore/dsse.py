@@ -48,13 +48,14 @@ def sign(payload: bytes, private_key: Ed25519PrivateKey, payload_type: str = PAY
     }
 
 
-def open_envelope(envelope: Any, lookup: Callable[[str], Ed25519PublicKey | None]) -> tuple[bytes, str]:
+def open_envelope(
+    envelope: Any, lookup: Callable[[str], Ed25519PublicKey | None], payload_type: str = PAYLOAD_TYPE
+) -> tuple[bytes, str]:
     """Verify the envelope with a key ``lookup(keyid)`` returns; return (payload bytes, keyid). Raises EnvelopeInvalid."""
     if not isinstance(envelope, dict):
         raise EnvelopeInvalid("Expected a DSSE envelope {payloadType, payload, signatures}.")
-    payload_type = envelope.get("payloadType")
-    if payload_type != PAYLOAD_TYPE:
-        raise EnvelopeInvalid(f"payloadType must be {PAYLOAD_TYPE!r}.")
+    if envelope.get("payloadType") != payload_type:
+        raise EnvelopeInvalid(f"payloadType must be {payload_type!r}.")
     try:
         payload = base64.b64decode(envelope.get("payload", ""), validate=True)
     except (binascii.Error, ValueError, TypeError):

@@ -3,8 +3,9 @@
 Also ``python trust-verify.pyz BUNDLE --key LOG_KEY.pem`` (the zipapp the portal serves) or
 ``python -m trustcore BUNDLE --key …``. Needs only the Python standard library and ``cryptography``: no database, no server, no network. It checks
 the log's signed checkpoint against the key you trust, every record's leaf hash and inclusion proof
-against that checkpoint, every pact document against its content hash, and recomputes every verdict
-from the records with the portal's own evaluator. Exit 0 when everything checks; otherwise exit 1 with a
+against that checkpoint, every pact document against its content hash, recomputes every verdict
+from the records with the portal's own evaluator, and checks the portal's signature over the whole bundle
+(so no record can be left out and no pact swapped, even consistently). Exit 0 when everything checks; otherwise exit 1 with a
 message naming the first thing that broke.
 """
 
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 try:
-    from trustcore import dsse, merkle, notes
+    from trustcore import dsse, jcs, merkle, notes
 except ModuleNotFoundError as missing:  # run as a zipapp on a Python without cryptography
     if missing.name and missing.name.split(".")[0] == "cryptography":
         sys.exit("trust-verify needs the cryptography package: python3 -m pip install cryptography (in a venv)")
@@ -29,6 +30,13 @@ except ModuleNotFoundError as missing:  # run as a zipapp on a Python without cr
 from trustcore.evaluator import clause_specs, evaluate, observation_from_canonical, parse_time
 
 FORMAT = "trust-portal-bundle/v1"
+BUNDLE_PAYLOAD_TYPE = "application/vnd.trust-portal.bundle+json"
+SIGNATURE_FIELD = "portal_signature"
+
+
+def bundle_payload(bundle: dict[str, Any]) -> bytes:
+    """What the portal signs: the RFC 8785 bytes of the bundle without its signature."""
+    return jcs.dumps({k: v for k, v in bundle.items() if k != SIGNATURE_FIELD})
 
 
 class BundleInvalid(Exception):
@@ -113,7 +121,32 @@ def verify_bundle(bundle: dict[str, Any], public_key_pem: bytes) -> dict[str, An
                     f"the records give {verdict.status} ({verdict.measured}, {verdict.samples} samples, {len(verdict.used)} records)"
                 )
             checked += 1
+    _check_portal_signature(bundle, key)
     return {"checkpoint_size": cp.size, "origin": cp.origin, "records": len(records), "verdicts": checked}
+
+
+def _check_portal_signature(bundle: dict[str, Any], key: Any) -> None:
+    """Every part checked above could be consistent and still chosen: a pact swapped with its own hash, records
+    left out and verdicts recomputed to match. The portal signs the whole bundle with the log key, so the set
+    of records, the pacts and the verdicts are the ones the portal served."""
+    envelope = bundle.get(SIGNATURE_FIELD)
+    if envelope is None:
+        raise BundleInvalid("the bundle carries no portal signature: nothing proves the portal produced it")
+    try:
+        payload, _ = dsse.open_envelope(
+            envelope, lambda kid: key if kid == dsse.key_id(key) else None, payload_type=BUNDLE_PAYLOAD_TYPE
+        )
+    except dsse.EnvelopeInvalid as error:
+        raise BundleInvalid(f"portal signature: {error}") from None
+    try:
+        served = bundle_payload(bundle)
+    except jcs.CanonicalizationError as error:
+        raise BundleInvalid(f"the bundle is not canonical JSON: {error}") from None
+    if payload != served:
+        raise BundleInvalid(
+            "the bundle differs from what the portal signed: a record, pact, verdict or field was added, removed "
+            "or changed after it was served"
+        )
 
 
 def _check_vendor_signature(label: str, record: dict[str, Any], envelope: Any, vendor_keys: dict[str, str]) -> None:

@@ -12,6 +12,8 @@ Format ``trust-portal-bundle/v1`` (JSON)::
     records [{id, leaf_index, data (the canonical JSON the leaf commits to), inclusion_proof [base64]}]
     signatures [envelope | null]           the vendor's DSSE envelope for each record (same positions as records)
     vendor_keys {keyid: PEM}               the vendor keys those envelopes are signed with
+    portal_signature                       a DSSE envelope (application/vnd.trust-portal.bundle+json) by the log key
+                                           over the RFC 8785 bytes of everything above: nothing can be left out or swapped
 
 Building a bundle signs nothing (reads never write). The verdicts are computed from exactly the bundled records with the evaluator the verifier runs
 (exact percentiles), so anyone can recompute them.
@@ -32,10 +34,10 @@ from pacts.models import Agent
 from pacts.selectors import agent_pacts, pact_current_version
 from transparency import log as tlog
 from trust_portal.errors import DomainError
-from trustcore import merkle
+from trustcore import dsse, merkle
 from trustcore.canonical import iso
 from trustcore.evaluator import ClauseSpec, evaluate, observation_from_canonical, window
-from trustcore.verify import FORMAT
+from trustcore.verify import BUNDLE_PAYLOAD_TYPE, FORMAT, SIGNATURE_FIELD, bundle_payload
 
 
 class LogPending(DomainError):
@@ -119,7 +121,7 @@ def bundle_build(*, user: Any, agent: Agent, now: datetime | None = None) -> dic
             }
         )
     key = tlog.signing_key()
-    return {
+    bundle = {
         "format": FORMAT,
         "generated_at": iso(timezone.now()),
         "as_of": iso(now),
@@ -139,3 +141,5 @@ def bundle_build(*, user: Any, agent: Agent, now: datetime | None = None) -> dic
         "signatures": signatures,
         "vendor_keys": vendor_keys,
     }
+    bundle[SIGNATURE_FIELD] = dsse.sign(bundle_payload(bundle), key.private, payload_type=BUNDLE_PAYLOAD_TYPE)
+    return bundle

@@ -86,6 +86,55 @@ def test_every_tampering_is_caught(bundle, key_pem, change, message) -> None:
         verify_bundle(tampered(bundle, change), key_pem)
 
 
+def _recompute_verdicts(b: dict) -> None:
+    """What a careful forger does after any change: make every verdict agree with the records that are left."""
+    from trustcore.evaluator import clause_specs, evaluate, observation_from_canonical, parse_time
+
+    observations = [observation_from_canonical(r["id"], json.loads(r["data"])) for r in b["records"]]
+    for pact in b["pacts"]:
+        by_clause = {v["clause_id"]: v for v in pact["verdicts"]}
+        for spec in clause_specs(json.loads(pact["document"])):
+            verdict = evaluate(spec, observations, parse_time(b["as_of"]))
+            by_clause[spec.clause_id].update(
+                status=verdict.status, measured=verdict.measured, samples=verdict.samples, used=sorted(verdict.used)
+            )
+
+
+def _omit_the_worst_records(b: dict) -> None:
+    worst = sorted(range(len(b["records"])), key=lambda i: json.loads(b["records"][i]["data"]).get("successes", 10**9))
+    for index in sorted(worst[:2], reverse=True):
+        del b["records"][index]
+        del b["signatures"][index]
+    _recompute_verdicts(b)
+
+
+def _swap_the_pact_consistently(b: dict) -> None:
+    from trustcore import jcs
+
+    pact = b["pacts"][0]
+    document = json.loads(pact["document"])
+    for obligation in document["obligations"]:
+        obligation["threshold"] = 0.0 if obligation["comparator"] in (">=", ">") else 1e9
+    pact["document"] = jcs.dumps(document).decode()
+    pact["content_hash"] = __import__("hashlib").sha256(pact["document"].encode()).hexdigest()
+    _recompute_verdicts(b)
+
+
+@pytest.mark.parametrize(
+    "change", [_omit_the_worst_records, _swap_the_pact_consistently], ids=["records-left-out", "pact-swapped"]
+)
+def test_a_consistent_forgery_still_fails_on_the_portal_signature(bundle, key_pem, change) -> None:
+    forged = tampered(bundle, change)
+    with pytest.raises(BundleInvalid, match="differs from what the portal signed"):
+        verify_bundle(forged, key_pem)
+
+
+def test_an_unsigned_bundle_is_refused(bundle, key_pem) -> None:
+    unsigned = tampered(bundle, lambda b: b.pop("portal_signature"))
+    with pytest.raises(BundleInvalid, match="no portal signature"):
+        verify_bundle(unsigned, key_pem)
+
+
 def test_a_bundle_for_another_key_fails(bundle) -> None:
     other = notes.public_key_pem(Ed25519PrivateKey.generate().public_key())
     with pytest.raises(BundleInvalid, match="checkpoint"):
