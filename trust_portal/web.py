@@ -9,10 +9,27 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponseBase
+from django.utils.cache import patch_cache_control
 
 from trust_portal.errors import DomainError, Forbidden, NotFound
 
 PAGE_SIZE = 25
+
+
+class PrivateResponsesMiddleware:
+    """Anything answered to a signed-in user (session or bearer token) may hold what only they may see —
+    restricted evidence, drafts, tokens — so no shared cache may keep it: ``Cache-Control: private, no-store``,
+    unless the view chose its own caching (e.g. the public verifier download)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)  # DRF sets it on the request once a token authenticates
+        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+            patch_cache_control(response, private=True, no_store=True)
+        return response
 
 
 class DomainErrorMiddleware:
