@@ -313,39 +313,66 @@ def api_token_authenticate(plaintext: str) -> ApiToken | None:
 # --- sign-in with throttling ------------------------------------------------------
 
 
-def _failure_keys(username: str, address: str) -> tuple[str, str]:
-    user_key = "login-fail:user:" + hashlib.sha256(username.strip().lower().encode()).hexdigest()
-    addr_key = "login-fail:addr:" + hashlib.sha256(address.encode()).hexdigest()
-    return user_key, addr_key
+def _failure_keys(username: str, address: str) -> tuple[str, str, str]:
+    """Counters per (username, address) pair, per username and per address; names hashed, never stored."""
+    name = hashlib.sha256(username.strip().lower().encode()).hexdigest()
+    where = hashlib.sha256(address.encode()).hexdigest()
+    return f"login-fail:pair:{name}:{where}", f"login-fail:user:{name}", f"login-fail:addr:{where}"
+
+
+def _lock_key(pair_key: str) -> str:
+    return pair_key.replace("login-fail:", "login-lock:", 1)
+
+
+LOCK_BASE_SECONDS = 30
 
 
 def login_guard(*, username: str, address: str) -> None:
-    """Refuse further attempts once too many recent ones failed, whether or not the user exists."""
-    user_key, addr_key = _failure_keys(username, address)
-    counts = cache.get_many([user_key, addr_key])
+    """Refuse an attempt while it is locked out, whether or not the user exists.
+
+    * (username, address): after ``LOGIN_FAILURE_LIMIT`` failures the pair waits 30 s, doubling with each further
+      failure up to the window — a stranger guessing from elsewhere never locks out the owner's own address;
+    * username from anywhere: ``LOGIN_FAILURE_USER_LIMIT`` failures in the window (a distributed guess);
+    * address: ``LOGIN_FAILURE_IP_LIMIT`` failures in the window, whatever the usernames.
+    """
+    pair_key, user_key, addr_key = _failure_keys(username, address)
+    values = cache.get_many([_lock_key(pair_key), user_key, addr_key])
+    window = settings.LOGIN_FAILURE_WINDOW_SECONDS
+    locked_until = values.get(_lock_key(pair_key))
+    if locked_until is not None:
+        wait = max(1, int(locked_until - timezone.now().timestamp()))
+        raise TooManyAttempts(f"Too many failed sign-in attempts. Try again in {wait} seconds.", retry_after=wait)
     if (
-        counts.get(user_key, 0) >= settings.LOGIN_FAILURE_LIMIT
-        or counts.get(addr_key, 0) >= settings.LOGIN_FAILURE_IP_LIMIT
+        values.get(user_key, 0) >= settings.LOGIN_FAILURE_USER_LIMIT
+        or values.get(addr_key, 0) >= settings.LOGIN_FAILURE_IP_LIMIT
     ):
-        minutes = max(1, settings.LOGIN_FAILURE_WINDOW_SECONDS // 60)
-        raise TooManyAttempts(
-            f"Too many failed sign-in attempts. Try again in {minutes} minutes.",
-            retry_after=settings.LOGIN_FAILURE_WINDOW_SECONDS,
-        )
+        minutes = max(1, window // 60)
+        raise TooManyAttempts(f"Too many failed sign-in attempts. Try again in {minutes} minutes.", retry_after=window)
+
+
+def _count(key: str, window: int) -> int:
+    cache.add(key, 0, timeout=window)
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=window)
+        return 1
 
 
 def login_failure_record(*, username: str, address: str) -> None:
-    for key in _failure_keys(username, address):
-        cache.add(key, 0, timeout=settings.LOGIN_FAILURE_WINDOW_SECONDS)
-        try:
-            cache.incr(key)
-        except ValueError:  # evicted between add and incr
-            cache.set(key, 1, timeout=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+    window = settings.LOGIN_FAILURE_WINDOW_SECONDS
+    pair_key, user_key, addr_key = _failure_keys(username, address)
+    failures = _count(pair_key, window)
+    _count(user_key, window)
+    _count(addr_key, window)
+    if failures >= settings.LOGIN_FAILURE_LIMIT:
+        wait = min(window, LOCK_BASE_SECONDS * 2 ** (failures - settings.LOGIN_FAILURE_LIMIT))
+        cache.set(_lock_key(pair_key), timezone.now().timestamp() + wait, timeout=wait)
 
 
-def login_failures_clear(*, username: str) -> None:
-    user_key, _ = _failure_keys(username, "")
-    cache.delete(user_key)
+def login_failures_clear(*, username: str, address: str) -> None:
+    pair_key, _, _ = _failure_keys(username, address)
+    cache.delete_many([pair_key, _lock_key(pair_key)])
 
 
 def user_authenticate(*, request: HttpRequest | None, username: str, password: str, address: str) -> User:
@@ -355,7 +382,7 @@ def user_authenticate(*, request: HttpRequest | None, username: str, password: s
     if user is None:
         login_failure_record(username=username, address=address)
         raise InvalidCredentials()
-    login_failures_clear(username=username)
+    login_failures_clear(username=username, address=address)
     return user  # type: ignore[return-value]
 
 

@@ -213,6 +213,7 @@ MALFORMED: dict[str, tuple[str, dict[str, str]]] = {
     "API_THROTTLE_RATE_ANON": ("10/fortnight", {}),
     "LOGIN_FAILURE_LIMIT": ("0", {}),
     "LOGIN_FAILURE_IP_LIMIT": ("many", {}),
+    "LOGIN_FAILURE_USER_LIMIT": ("0", {}),
     "LOGIN_FAILURE_WINDOW_SECONDS": ("15m", {}),
     "EMAIL_BACKEND": ("smtp", {}),
     "EMAIL_HOST": ("smtp://mail.example.com", {}),
