@@ -210,6 +210,11 @@ def pact_version_update_draft(
     return locked
 
 
+MAX_EFFECTIVE_DAYS = (
+    90  # publishing promises something soon: a far-future date would leave the old version half in force
+)
+
+
 @transaction.atomic
 def pact_version_publish(
     *,
@@ -229,6 +234,10 @@ def pact_version_publish(
     effective_from = effective_from or now
     if effective_from < now - timedelta(minutes=5):
         raise ValidationError({"effective_from": "A version cannot take effect in the past."})
+    if effective_from > now + timedelta(days=MAX_EFFECTIVE_DAYS):
+        raise ValidationError(
+            {"effective_from": f"A version takes effect within {MAX_EFFECTIVE_DAYS} days of its publication."}
+        )
     locked = PactVersion.objects.select_for_update().get(pk=version.pk)
     if not locked.is_draft:
         raise PactVersionNotDraft(f"Version {locked.number} is already {locked.status}.")

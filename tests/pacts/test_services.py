@@ -220,3 +220,20 @@ def test_version_numbers_are_dense(published_pact, vendor) -> None:
         services.pact_version_publish(version=draft, user=vendor)
     assert list(published_pact.versions.order_by("number").values_list("number", flat=True)) == [1, 2, 3, 4]
     assert PactVersion.objects.filter(pact=published_pact, status="published").count() == 1
+
+
+@pytest.mark.parametrize("days", [91, 365 * 74])
+def test_effective_from_beyond_ninety_days_is_refused(draft_pact, vendor, days) -> None:
+    with pytest.raises(ValidationError) as caught:
+        services.pact_version_publish(
+            version=draft_pact.versions.get(), user=vendor, effective_from=timezone.now() + timedelta(days=days)
+        )
+    assert "within 90 days" in caught.value.message_dict["effective_from"][0]
+    assert draft_pact.versions.get().status == "draft"
+
+
+def test_effective_from_ninety_days_ahead_is_accepted(draft_pact, vendor) -> None:
+    version = services.pact_version_publish(
+        version=draft_pact.versions.get(), user=vendor, effective_from=timezone.now() + timedelta(days=89)
+    )
+    assert version.status == "published"
