@@ -25,6 +25,7 @@ import pytest
 from celery.result import allow_join_result
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.cache import cache
+from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.models import User
@@ -105,6 +106,19 @@ def arbiter(db: None) -> User:
 @pytest.fixture
 def staff(db: None) -> User:
     return UserFactory(username="sam-staff", is_staff=True)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def root(db: None) -> User:
+    """A superuser operator, for the admin."""
+    return UserFactory(username="root", is_staff=True, is_superuser=True)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def admin_client(client: Client, root: User) -> Client:
+    """The Django test client signed in as ``root`` (replaces pytest-django's fixture of that name)."""
+    client.force_login(root)
+    return client
 
 
 @pytest.fixture

@@ -6,43 +6,17 @@ from typing import Any
 
 import pytest
 from django.contrib import messages
-from django.contrib.admin.templatetags.admin_urls import admin_urlname
 from django.db import connection
-from django.db.models import Model
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 
 from accounts.models import ApiToken, Membership, User
 from accounts.services import api_token_create, api_token_revoke
+from tests.admin import columns, reported, url
 from tests.factories import UserFactory
 from trust_portal.errors import Forbidden
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def root(db: None) -> User:
-    return UserFactory(username="root", is_staff=True, is_superuser=True)  # type: ignore[no-any-return]
-
-
-@pytest.fixture
-def admin_client(client: Client, root: User) -> Client:
-    client.force_login(root)
-    return client
-
-
-def url(obj_or_model: Any, view: str, *args: Any) -> str:
-    return reverse(admin_urlname(obj_or_model._meta, view), args=args)
-
-
-def columns(obj: Model) -> dict[str, Any]:
-    obj.refresh_from_db()
-    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
-
-
-def reported(response: Any) -> list[tuple[int, str]]:
-    return [(m.level, m.message) for m in response.context["messages"]]
 
 
 @pytest.fixture

@@ -3,48 +3,21 @@
 from __future__ import annotations
 
 import base64
-from typing import Any
 
 import pytest
 from django.contrib import admin
-from django.contrib.admin.templatetags.admin_urls import admin_urlname
 from django.db import connection, transaction
 from django.db.models import Model
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 
 from accounts.models import User
-from tests.factories import UserFactory
+from tests.admin import columns, url
 from transparency import log as tlog
 from transparency.models import LogCheckpoint, LogKey, LogLeaf, LogNode, LogState
 
 pytestmark = pytest.mark.django_db
 LOG_MODELS = [LogState, LogLeaf, LogNode, LogKey, LogCheckpoint]
-
-
-@pytest.fixture
-def root(db: None) -> User:
-    return UserFactory(username="root", is_staff=True, is_superuser=True)  # type: ignore[no-any-return]
-
-
-@pytest.fixture
-def admin_client(client: Client, root: User) -> Client:
-    client.force_login(root)
-    return client
-
-
-def url(obj_or_model: Any, view: str, *args: Any) -> str:
-    return reverse(admin_urlname(obj_or_model._meta, view), args=args)
-
-
-def columns(obj: Model) -> dict[str, Any]:
-    obj.refresh_from_db()
-    return {
-        f.attname: bytes(v) if isinstance(v, memoryview) else v
-        for f in obj._meta.concrete_fields
-        for v in [getattr(obj, f.attname)]
-    }
 
 
 def append(count: int) -> None:
