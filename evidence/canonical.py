@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 
 from trustcore import jcs
-from trustcore.canonical import CANONICAL_VERSION
+from trustcore.canonical import CANONICAL_VERSION, UNSALTED_VERSION
 
 
 class _NeedsFullCanonicalisation(Exception):
@@ -51,6 +51,7 @@ def _jcs_ready(value: Any) -> Any:
 
 
 MAX_SAFE = 2**53 - 1
+_FORMS = (CANONICAL_VERSION, UNSALTED_VERSION)  # a tuple: ``in`` compares by equality, any value of "v" allowed
 
 
 def _float(value: float) -> float | int:
@@ -96,6 +97,7 @@ _SAFE_FIELDS = frozenset(
         "corrects",
         "attachment",
         "signed",
+        "salt",
     }
 )
 
@@ -121,11 +123,7 @@ def canonical_bytes(record: dict[str, Any]) -> bytes:
     the equality byte for byte against ``trustcore.jcs`` on random documents.
     """
     try:
-        ready = (
-            _evidence_ready(record)
-            if record.get("v") == CANONICAL_VERSION and _fixed_shape(record)
-            else _jcs_ready(record)
-        )
+        ready = _evidence_ready(record) if record.get("v") in _FORMS and _fixed_shape(record) else _jcs_ready(record)
     except _NeedsFullCanonicalisation:
         return jcs.dumps(record)
     return orjson.dumps(ready, option=orjson.OPT_SORT_KEYS)

@@ -1,19 +1,55 @@
 """The canonical form of an evidence record: what its hash (and its transparency-log leaf) commits to.
 
 Standard library only (``trustcore.jcs`` gives the RFC 8785 bytes). Times are UTC, RFC 3339 with a ``Z``
-and microseconds only when present. The portal's ingest path builds the same bytes faster
+and microseconds only when present.
+
+Two forms, named by ``v``:
+
+- ``evidence/v2`` (every record accepted since the log was salted) carries ``salt``: 256 random bits as 64
+  lowercase hex digits, drawn per record at ingest and stored in the canonical text. Without the salt, a
+  leaf hash (which anyone can read as the sibling in a public record's inclusion proof) cannot be
+  reproduced from guessed field values: Certificate Transparency's practice for committing to private
+  data. The salt reaches only those who may see the record (it is part of the record's canonical data).
+- ``evidence/v1`` (records logged before): the same fields without a salt. Their leaves stay as they are,
+  valid and verifiable; nothing already logged is re-committed. The portal's ingest path builds the same bytes faster
 (``evidence.canonical``); tests check the two agree byte for byte.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import re
 from datetime import UTC, datetime
 from typing import Any
 
 from trustcore import jcs
 
-CANONICAL_VERSION = "evidence/v1"
+CANONICAL_VERSION = "evidence/v2"
+UNSALTED_VERSION = "evidence/v1"
+VERSIONS = frozenset({CANONICAL_VERSION, UNSALTED_VERSION})
+SALT_BYTES = 32
+_SALT = re.compile(r"[0-9a-f]{64}")
+
+
+def new_salts(count: int) -> list[str]:
+    """``count`` fresh salts (one ``os.urandom`` call for the whole batch)."""
+    pool = os.urandom(SALT_BYTES * count).hex()
+    width = 2 * SALT_BYTES
+    return [pool[i : i + width] for i in range(0, len(pool), width)]
+
+
+def salt_problem(record: dict[str, Any]) -> str | None:
+    """Why a record's salt is not as its form requires; None when it is."""
+    version = record.get("v")
+    if version not in VERSIONS:
+        return f"unknown record form {version!r}"
+    salt = record.get("salt")
+    if version == UNSALTED_VERSION:
+        return None if salt is None else f"a {UNSALTED_VERSION} record carries no salt"
+    if not isinstance(salt, str) or not _SALT.fullmatch(salt):
+        return f"a {CANONICAL_VERSION} record needs a salt of {2 * SALT_BYTES} lowercase hex digits"
+    return None
 
 
 def iso(moment: datetime | str) -> str:
@@ -49,9 +85,11 @@ def canonical_record(
     corrects: str | None = None,
     attachment: dict[str, Any] | None = None,
     signed: dict[str, str] | None = None,
+    salt: str | None = None,
 ) -> dict[str, Any]:
+    """The record's canonical fields; ``salt`` makes it ``evidence/v2`` (without one, the legacy v1 form)."""
     record: dict[str, Any] = {
-        "v": CANONICAL_VERSION,
+        "v": CANONICAL_VERSION if salt is not None else UNSALTED_VERSION,
         "agent": agent,
         "vendor": vendor,
         "kind": kind,
@@ -79,6 +117,8 @@ def canonical_record(
         record["attachment"] = attachment
     if signed:
         record["signed"] = signed
+    if salt is not None:
+        record["salt"] = salt
     return record
 
 

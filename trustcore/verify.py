@@ -3,8 +3,10 @@
 Also ``python trust-verify.pyz BUNDLE --key LOG_KEY.pem`` (the zipapp the portal serves) or
 ``python -m trustcore BUNDLE --key …``. Needs only the Python standard library and ``cryptography``: no database, no server, no network. It checks
 the log's signed checkpoint against the key you trust, every record's leaf hash and inclusion proof
-against that checkpoint, every pact document against its content hash, recomputes every verdict
-from the records with the portal's own evaluator, and checks the portal's signature over the whole bundle
+against that checkpoint (and that each salted record carries its 256-bit salt), every pact document
+against its content hash, recomputes every verdict from the records with the portal's own evaluator
+(a verdict marked ``recomputable: false`` rests on restricted evidence the bundle's scope leaves out: it
+is reported as not recomputable in this scope, not compared), and checks the portal's signature over the whole bundle
 (so no record can be left out and no pact swapped, even consistently). Exit 0 when everything checks; otherwise exit 1 with a
 message naming the first thing that broke.
 """
@@ -27,11 +29,13 @@ except ModuleNotFoundError as missing:  # run as a zipapp on a Python without cr
     if missing.name and missing.name.split(".")[0] == "cryptography":
         sys.exit("trust-verify needs the cryptography package: python3 -m pip install cryptography (in a venv)")
     raise
+from trustcore.canonical import CANONICAL_VERSION, salt_problem
 from trustcore.evaluator import clause_specs, evaluate, observation_from_canonical, parse_time
 
 FORMAT = "trust-portal-bundle/v1"
 BUNDLE_PAYLOAD_TYPE = "application/vnd.trust-portal.bundle+json"
 SIGNATURE_FIELD = "portal_signature"
+NOT_RECOMPUTABLE = "not recomputable in this scope: the verdict rests on restricted evidence this bundle does not carry"
 
 
 def bundle_payload(bundle: dict[str, Any]) -> bytes:
@@ -68,6 +72,7 @@ def verify_bundle(bundle: dict[str, Any], public_key_pem: bytes) -> dict[str, An
     signatures = bundle.get("signatures") or []
     vendor_keys = bundle.get("vendor_keys") or {}
     observations = []
+    unsalted = 0
     previous_index = -1
     for position, item in enumerate(records):
         label = f"record #{item.get('id')} (position {position}, leaf {item.get('leaf_index')})"
@@ -88,6 +93,12 @@ def verify_bundle(bundle: dict[str, Any], public_key_pem: bytes) -> dict[str, An
             record = json.loads(data)
         except ValueError:
             raise BundleInvalid(f"{label}: data is not JSON") from None
+        if not isinstance(record, dict):
+            raise BundleInvalid(f"{label}: data is not a JSON object")
+        problem = salt_problem(record)
+        if problem is not None:
+            raise BundleInvalid(f"{label}: {problem}")
+        unsalted += record.get("v") != CANONICAL_VERSION
         if record.get("agent") != agent:
             raise BundleInvalid(f"{label}: belongs to agent {record.get('agent')!r}, not {agent!r}")
         _check_vendor_signature(
@@ -97,6 +108,7 @@ def verify_bundle(bundle: dict[str, Any], public_key_pem: bytes) -> dict[str, An
 
     as_of = parse_time(bundle["as_of"])
     checked = 0
+    withheld: list[str] = []
     for pact in bundle.get("pacts") or []:
         label = f"pact {pact.get('pact')} v{pact.get('version')}"
         document_text = pact.get("document", "")
@@ -108,6 +120,9 @@ def verify_bundle(bundle: dict[str, Any], public_key_pem: bytes) -> dict[str, An
             given = claimed.get(spec.clause_id)
             if given is None:
                 raise BundleInvalid(f"{label}: no verdict for clause {spec.clause_id}")
+            if given.get("recomputable") is False:
+                withheld.append(f"{label} clause {spec.clause_id} ({given.get('status')})")
+                continue
             same = (
                 given.get("status") == verdict.status
                 and given.get("samples") == verdict.samples
@@ -122,7 +137,14 @@ def verify_bundle(bundle: dict[str, Any], public_key_pem: bytes) -> dict[str, An
                 )
             checked += 1
     _check_portal_signature(bundle, key)
-    return {"checkpoint_size": cp.size, "origin": cp.origin, "records": len(records), "verdicts": checked}
+    return {
+        "checkpoint_size": cp.size,
+        "origin": cp.origin,
+        "records": len(records),
+        "unsalted_records": unsalted,
+        "verdicts": checked,
+        "not_recomputable": withheld,
+    }
 
 
 def _check_portal_signature(bundle: dict[str, Any], key: Any) -> None:
@@ -198,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
         f"OK: checkpoint of {summary['origin']} at size {summary['checkpoint_size']}; "
         f"{summary['records']} records included and proven; {summary['verdicts']} verdicts recomputed and equal."
     )
+    for clause in summary["not_recomputable"]:
+        print(f"NOT RECOMPUTABLE IN THIS SCOPE: {clause}: it rests on restricted evidence this bundle does not carry")
     return 0
 
 

@@ -8,7 +8,9 @@ Format ``trust-portal-bundle/v1`` (JSON)::
     log {origin, key_name, key_id, checkpoint}   the latest signed checkpoint; it covers every record below
     pending_records                        records too new for that checkpoint, left out (the next one covers them)
     pacts [{pact, title, version, content_hash, document (RFC 8785 text), verdicts [{clause_id, status,
-           measured, samples, used [record ids]}]}]
+           measured, samples, used [record ids]} | {clause_id, status, recomputable: false, reason}]}]
+                                           a clause whose window holds restricted evidence the reader may not
+                                           see is "not recomputable in this scope": its status only, no values
     records [{id, leaf_index, data (the canonical JSON the leaf commits to), inclusion_proof [base64]}]
     signatures [envelope | null]           the vendor's DSSE envelope for each record (same positions as records)
     vendor_keys {keyid: PEM}               the vendor keys those envelopes are signed with
@@ -16,7 +18,9 @@ Format ``trust-portal-bundle/v1`` (JSON)::
                                            over the RFC 8785 bytes of everything above: nothing can be left out or swapped
 
 Building a bundle signs nothing (reads never write). The verdicts are computed from exactly the bundled records with the evaluator the verifier runs
-(exact percentiles), so anyone can recompute them.
+(exact percentiles), so anyone can recompute them — except, in a scope without restricted records, those
+resting on restricted evidence: they carry the portal's status and ``recomputable: false``, and the
+verifier reports them as not recomputable in this scope instead of disagreeing.
 """
 
 from __future__ import annotations
@@ -37,7 +41,9 @@ from trust_portal.errors import DomainError
 from trustcore import dsse, merkle
 from trustcore.canonical import iso
 from trustcore.evaluator import ClauseSpec, evaluate, observation_from_canonical, window
-from trustcore.verify import BUNDLE_PAYLOAD_TYPE, FORMAT, SIGNATURE_FIELD, bundle_payload
+from trustcore.verify import BUNDLE_PAYLOAD_TYPE, FORMAT, NOT_RECOMPUTABLE, SIGNATURE_FIELD, bundle_payload
+from verdicts.evaluation import rests_on_restricted
+from verdicts.models import Verdict
 
 
 class LogPending(DomainError):
@@ -97,9 +103,21 @@ def bundle_build(*, user: Any, agent: Agent, now: datetime | None = None) -> dic
     key_ids = {json.loads(data).get("signed", {}).get("keyid") for _, _, data in leaves} - {None}
     vendor_keys = dict(VendorKey.objects.filter(key_id__in=key_ids).values_list("key_id", "public_pem"))
     observations = [observation_from_canonical(record_id, json.loads(data)) for _, record_id, data in leaves]
+    whole = can_see_restricted(user=user, agent=agent)
     for pact, version, specs in specs_by_pact:
-        verdicts = []
+        verdicts: list[dict[str, Any]] = []
+        portal_status = dict(Verdict.objects.filter(pact=pact, is_current=True).values_list("clause_id", "status"))
         for spec in specs:
+            if not whole and rests_on_restricted(agent_id=agent.pk, spec=spec, now=now):
+                verdicts.append(
+                    {
+                        "clause_id": spec.clause_id,
+                        "status": portal_status.get(spec.clause_id, "stale"),
+                        "recomputable": False,
+                        "reason": NOT_RECOMPUTABLE,
+                    }
+                )
+                continue
             verdict = evaluate(spec, observations, now)
             verdicts.append(
                 {
@@ -126,9 +144,7 @@ def bundle_build(*, user: Any, agent: Agent, now: datetime | None = None) -> dic
         "generated_at": iso(timezone.now()),
         "as_of": iso(now),
         "agent": {"slug": agent.slug, "name": agent.name, "vendor": agent.organization.slug},
-        "scope": "all records, restricted included"
-        if can_see_restricted(user=user, agent=agent)
-        else "public records only",
+        "scope": "all records, restricted included" if whole else "public records only",
         "log": {
             "origin": key.name,
             "key_name": checkpoint.key.name,

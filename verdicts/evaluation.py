@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from evidence.buckets import BUCKET_FIELDS
-from evidence.models import EvidenceRecord, MetricBucket
+from evidence.models import EvidenceRecord, MetricBucket, Visibility
 from pacts.models import Agent, Pact, PactVersion
 from trustcore.evaluator import (
     DAY,
@@ -107,8 +107,18 @@ def clause_verdict(*, agent_id: int, spec: ClauseSpec, now: datetime) -> Compute
     return evaluate_parts(spec, parts, now, exact=False)
 
 
-def _same(previous: Verdict, computed: Computed, version: PactVersion, disputed: bool) -> bool:
+def rests_on_restricted(*, agent_id: int, spec: ClauseSpec, now: datetime) -> bool:
+    """Whether restricted evidence lies in the clause's window (used or refused, it shaped the verdict)."""
+    window_start, _ = window(spec, now)
+    return EvidenceRecord.objects.filter(
+        agent_id=agent_id, metric=spec.metric, observed_to__gte=window_start, visibility=Visibility.RESTRICTED
+    ).exists()
+
+
+def _same(previous: Verdict, computed: Computed, version: PactVersion, disputed: bool, restricted: bool) -> bool:
     if previous.pact_version_id != version.pk or previous.status != computed.status or previous.disputed != disputed:
+        return False
+    if previous.rests_on_restricted != restricted:
         return False
     if previous.samples != computed.samples:
         return False
@@ -133,17 +143,25 @@ def agent_evaluate(*, agent_id: int, now: datetime | None = None) -> list[Verdic
                 spec = ClauseSpec.from_row(clause.as_row())
                 computed = clause_verdict(agent_id=agent_id, spec=spec, now=now)
                 is_disputed = (pact.pk, spec.clause_id) in disputed
+                restricted = rests_on_restricted(agent_id=agent_id, spec=spec, now=now)
                 previous = current.get(spec.clause_id)
-                if previous is not None and _same(previous, computed, version, is_disputed):
+                if previous is not None and _same(previous, computed, version, is_disputed, restricted):
                     continue
                 if previous is not None:
                     Verdict.objects.filter(pk=previous.pk).update(is_current=False)
-                written.append(_write(agent_id, pact, version, spec, computed, is_disputed, now))
+                written.append(_write(agent_id, pact, version, spec, computed, is_disputed, now, restricted))
     return written
 
 
 def _write(
-    agent_id: int, pact: Pact, version: PactVersion, spec: ClauseSpec, computed: Computed, disputed: bool, now: datetime
+    agent_id: int,
+    pact: Pact,
+    version: PactVersion,
+    spec: ClauseSpec,
+    computed: Computed,
+    disputed: bool,
+    now: datetime,
+    restricted: bool,
 ) -> Verdict:
     try:
         with transaction.atomic():
@@ -168,6 +186,7 @@ def _write(
                     [reason, count] for reason, count in sorted(computed.refusal_counts.items(), key=lambda rc: -rc[1])
                 ][:20],
                 note=computed.note[:300],
+                rests_on_restricted=restricted,
                 computed_at=now,
             )
     except IntegrityError:  # another evaluation got there first; the next run reconciles

@@ -15,6 +15,11 @@ class Verdict(models.Model):
     The row with ``is_current`` is the clause's present status (one per pact and clause). A verdict is
     computed from evidence only; ``disputed`` is set when an open dispute covers the clause and never
     turns a breach into trust.
+
+    ``rests_on_restricted``: restricted evidence lay in the clause's window when it was computed. Those who
+    may not see the agent's restricted evidence then see the status and that fact only, never the
+    measured value, samples, record counts or freshness derived from it (``verdicts.selectors.shown``;
+    docs/evaluation.md, "Verdicts on restricted evidence").
     """
 
     class Status(models.TextChoices):
@@ -43,6 +48,7 @@ class Verdict(models.Model):
         default=list, blank=True, help_text="[[reason, count], …] of the evidence that did not count."
     )
     note = models.CharField(max_length=300, blank=True)
+    rests_on_restricted = models.BooleanField(default=False)
     computed_at = models.DateTimeField(default=timezone.now, db_index=True)
     is_current = models.BooleanField(default=True)
 
@@ -61,6 +67,11 @@ class Verdict(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agent_id}/{self.clause_id}: {self.status} at {self.computed_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if getattr(self, "withheld", False):
+            raise ValueError("A verdict with withheld fields is a view for one reader: it is never saved.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     @property
     def shown_status(self) -> str:

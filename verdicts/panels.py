@@ -9,19 +9,18 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from verdicts.charts import compliance_figure
-from verdicts.selectors import verdict_board, verdict_history
+from verdicts.selectors import shown, verdict_board, verdict_history
 
 
 def clause_board(request: HttpRequest, agent: Any) -> dict[str, Any] | None:
-    board = verdict_board(agent=agent)
+    board = verdict_board(agent=agent, user=request.user)
     if not board:
         return None
     now = timezone.now()
     rows = []
     for index, item in enumerate(board):
-        series = list(
-            reversed(verdict_history(agent=agent, pact_id=item.pact.pk, clause_id=item.verdict.clause_id)[:2000])
-        )
+        history = verdict_history(agent=agent, pact_id=item.pact.pk, clause_id=item.verdict.clause_id)[:2000]
+        series = shown(reversed(history), user=request.user, agent=agent)
         clause = item.clause
         percent = bool(clause and clause.metric_kind == "binary" and clause.aggregation != "count" and not clause.unit)
         figure = compliance_figure(

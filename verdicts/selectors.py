@@ -2,10 +2,13 @@
 
 Verdicts are public: a clause's status is what a pact promises buyers to see. The evidence listed behind
 a verdict goes through ``evidence.selectors``, so restricted records appear only to those who may see them.
+A verdict that rests on restricted evidence shows such readers its status and that fact, nothing derived
+from the evidence (``shown``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,7 +16,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from evidence.models import EvidenceRecord
-from evidence.selectors import evidence_list
+from evidence.selectors import can_see_restricted, evidence_list
 from pacts.models import Agent, PactClause, PactVersion
 from trustcore.evaluator import refusal, window
 from verdicts.evaluation import observation
@@ -29,8 +32,36 @@ class ClauseStatus:
     pact: Any
 
 
-def verdict_board(*, agent: Agent) -> list[ClauseStatus]:
-    """Current verdict per clause of the agent's pacts in force; constant queries whatever the evidence volume."""
+RESTRICTED_NOTE = (
+    "Rests on restricted evidence: the measured value, samples, record counts and freshness are shown only "
+    "to those who may see that evidence."
+)
+WITHHELD = ("measured", "samples", "used_records", "refused_records", "freshest_at")
+
+
+def shown(verdicts: Iterable[Verdict], *, user: Any, agent: Agent) -> list[Verdict]:
+    """The verdicts as ``user`` may see them (docs/evaluation.md, "Verdicts on restricted evidence").
+
+    To a reader who may not see the agent's restricted evidence, a verdict that rests on it keeps its
+    status, clause, threshold and window; its measured value, samples, record counts, refusals and
+    freshness become None (``withheld`` is set, and such a verdict refuses to be saved).
+    """
+    verdicts = list(verdicts)
+    if not any(v.rests_on_restricted for v in verdicts) or can_see_restricted(user=user, agent=agent):
+        return verdicts
+    for verdict in verdicts:
+        if verdict.rests_on_restricted:
+            verdict.withheld = True  # type: ignore[attr-defined]
+            for name in WITHHELD:
+                setattr(verdict, name, None)
+            verdict.refusals = []
+            verdict.note = RESTRICTED_NOTE
+    return verdicts
+
+
+def verdict_board(*, agent: Agent, user: Any) -> list[ClauseStatus]:
+    """Current verdict per clause of the agent's pacts in force, as ``user`` may see them; constant queries
+    whatever the evidence volume."""
     verdicts = list(
         Verdict.objects.filter(agent=agent, is_current=True)
         .exclude(pact_version__status=PactVersion.Status.RETIRED)  # a retired pact promises nothing any more
@@ -41,6 +72,7 @@ def verdict_board(*, agent: Agent) -> list[ClauseStatus]:
         (c.version_id, c.clause_id): c
         for c in PactClause.objects.filter(version_id__in={v.pact_version_id for v in verdicts})
     }
+    verdicts = shown(verdicts, user=user, agent=agent)
     board = [ClauseStatus(v, clauses.get((v.pact_version_id, v.clause_id)), v.pact) for v in verdicts]
     return sorted(board, key=lambda s: (s.pact.pk, s.clause.position if s.clause else 0))
 

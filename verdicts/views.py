@@ -14,7 +14,7 @@ from transparency import log as tlog
 from trustcore.evaluator import ClauseSpec
 from verdicts.charts import compliance_figure
 from verdicts.models import Verdict
-from verdicts.selectors import clause_evidence, verdict_history
+from verdicts.selectors import clause_evidence, shown, verdict_history
 
 
 @require_safe
@@ -28,11 +28,11 @@ def clause_why(request: HttpRequest, slug: str, pact_id: int, clause_id: str) ->
         raise Http404("No such clause in force.")
     spec = ClauseSpec.from_row(clause.as_row())
     now = timezone.now()
-    verdict = (
-        Verdict.objects.filter(pact=pact, clause_id=clause_id, is_current=True).select_related("pact_version").first()
-    )
+    current = Verdict.objects.filter(pact=pact, clause_id=clause_id, is_current=True).select_related("pact_version")
+    verdict = next(iter(shown(current[:1], user=request.user, agent=agent)), None)
     percent = clause.metric_kind == "binary" and clause.aggregation != "count" and not clause.unit
-    series = list(reversed(verdict_history(agent=agent, pact_id=pact.pk, clause_id=clause_id)[:2000]))
+    history = verdict_history(agent=agent, pact_id=pact.pk, clause_id=clause_id)[:2000]
+    series = shown(reversed(history), user=request.user, agent=agent)
     records = clause_evidence(user=request.user, agent=agent, spec=spec, now=now)
     context = {
         "agent": agent,

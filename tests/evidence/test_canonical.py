@@ -3,6 +3,8 @@ package), and the hash a stored record carries is the hash of its canonical reco
 
 from __future__ import annotations
 
+import json
+
 from datetime import UTC, datetime
 
 import pytest
@@ -84,6 +86,7 @@ def test_evidence_record_fast_path_equals_rfc8785(value, values, payload, text) 
             source={"tool": text, "version": text},
             payload=payload,
             measurement={"task": text, "scorer": text},
+            salt="ab" * 32,
             **shape,
         )
         assert canonical_bytes(record) == rfc8785.dumps(record)
@@ -104,6 +107,7 @@ def test_canonical_hash_matches_the_canonical_record(record, agent) -> None:
             successes=record.successes,
             trials=record.trials,
             source={"tool": "prod-telemetry", "version": "1.4"},
+            salt=json.loads(record.canonical)["salt"],
         )
     )
     assert record.canonical_hash == expected

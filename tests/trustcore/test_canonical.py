@@ -9,7 +9,16 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from trustcore import jcs
-from trustcore.canonical import CANONICAL_VERSION, canonical_bytes, canonical_record, iso, record_hash
+from trustcore.canonical import (
+    CANONICAL_VERSION,
+    UNSALTED_VERSION,
+    canonical_bytes,
+    canonical_record,
+    iso,
+    new_salts,
+    record_hash,
+    salt_problem,
+)
 
 MOMENT = datetime(2026, 11, 20, tzinfo=UTC)
 
@@ -41,9 +50,9 @@ def test_iso_converts_other_offsets_to_utc() -> None:
     assert iso(datetime(2026, 11, 20, 1, 0, tzinfo=paris)) == "2026-11-20T00:00:00Z"
 
 
-def test_a_count_record_has_the_version_and_no_optional_parts() -> None:
+def test_a_count_record_without_salt_is_the_legacy_form_with_no_optional_parts() -> None:
     assert record() == {
-        "v": CANONICAL_VERSION,
+        "v": UNSALTED_VERSION,
         "agent": "refund-bot",
         "vendor": "acme-agents",
         "kind": "telemetry",
@@ -76,3 +85,39 @@ def test_hash_is_sha256_of_the_rfc8785_bytes() -> None:
     assert canonical_bytes(built) == jcs.dumps(built)
     assert record_hash(built) == hashlib.sha256(jcs.dumps(built)).hexdigest()
     assert record_hash(record(successes=56)) != record_hash(record())
+
+
+def test_a_salted_record_is_v2_and_carries_its_salt() -> None:
+    salt = new_salts(1)[0]
+    built = record(salt=salt)
+    assert built["v"] == CANONICAL_VERSION
+    assert built["salt"] == salt
+    assert salt_problem(built) is None
+
+
+def test_salts_are_256_random_bits_each_and_distinct() -> None:
+    salts = new_salts(50)
+    assert len(salts) == 50 and len(set(salts)) == 50
+    assert all(len(s) == 64 and int(s, 16) >= 0 for s in salts)
+
+
+def test_the_same_fields_with_different_salts_hash_differently() -> None:
+    first, second = new_salts(2)
+    assert record_hash(record(salt=first)) != record_hash(record(salt=second))
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"salt": None}, "needs a salt"),
+        ({"salt": "AB" * 32}, "needs a salt"),
+        ({"salt": "ab" * 31}, "needs a salt"),
+        ({"v": UNSALTED_VERSION}, "carries no salt"),
+        ({"v": "evidence/v9"}, "unknown record form"),
+    ],
+)
+def test_a_salt_that_does_not_fit_its_form_is_named(change, problem) -> None:
+    built = {**record(salt="ab" * 32), **change}
+    if built["salt"] is None:
+        del built["salt"]
+    assert problem in (salt_problem(built) or "")

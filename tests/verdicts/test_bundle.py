@@ -20,7 +20,14 @@ URL = "/api/v1/agents/refund-bot/evidence/"
 
 def test_bundle_verifies(bundle, key_pem) -> None:
     summary = verify_bundle(bundle, key_pem)
-    assert summary == {"checkpoint_size": 4, "origin": tlog.signing_key().name, "records": 4, "verdicts": 3}
+    assert summary == {
+        "checkpoint_size": 4,
+        "origin": tlog.signing_key().name,
+        "records": 4,
+        "unsalted_records": 0,
+        "verdicts": 3,
+        "not_recomputable": [],
+    }
     statuses = {v["clause_id"]: v["status"] for v in bundle["pacts"][0]["verdicts"]}
     assert statuses == {"resolution-rate": "met", "latency-p95": "met", "policy-accuracy": "stale"}
 
@@ -36,7 +43,11 @@ def test_bundle_leaves_out_restricted_records_for_those_who_may_not_see_them(
     assert len(for_buyer["records"]) == 1 and for_buyer["scope"] == "public records only"
     assert all(json.loads(r["data"])["visibility"] == "public" for r in for_buyer["records"])
     key = tlog.signing_key().public_pem.encode()
-    assert verify_bundle(for_buyer, key)["records"] == 1  # its verdicts are recomputable from what it holds
+    summary = verify_bundle(for_buyer, key)
+    assert summary["records"] == 1
+    # The restricted record lies in resolution-rate's window: the buyer's bundle cannot recompute that clause.
+    assert [c.split(" clause ")[1].split(" ")[0] for c in summary["not_recomputable"]] == ["resolution-rate"]
+    assert verify_bundle(for_vendor, key)["not_recomputable"] == []
 
 
 def test_bundle_before_any_checkpoint_is_pending_and_signs_nothing(published_pact, agent, vendor, wire) -> None:

@@ -28,6 +28,18 @@ class VerdictOutput(serializers.ModelSerializer):
         source="shown_status", help_text="disputed when an open dispute covers the clause, else computed_status."
     )
     refusals = serializers.ListField(child=serializers.ListField(), help_text="[[reason, records], …]")
+    samples = serializers.IntegerField(
+        allow_null=True, help_text="null when withheld (the verdict rests on evidence you may not see)."
+    )
+    used_records = serializers.IntegerField(allow_null=True, help_text="null when withheld.")
+    refused_records = serializers.IntegerField(allow_null=True, help_text="null when withheld.")
+    rests_on_restricted = serializers.BooleanField(
+        help_text="Restricted evidence lay in the clause's window when the verdict was computed."
+    )
+    withheld = serializers.SerializerMethodField(
+        help_text="True when you may not see that restricted evidence: measured, samples, used_records, "
+        "refused_records, refusals and freshest_at are then withheld (null or empty); the status stands."
+    )
 
     class Meta:
         model = Verdict
@@ -51,9 +63,14 @@ class VerdictOutput(serializers.ModelSerializer):
             "refused_records",
             "refusals",
             "note",
+            "rests_on_restricted",
+            "withheld",
             "computed_at",
             "is_current",
         ]
+
+    def get_withheld(self, verdict: Verdict) -> bool:
+        return bool(getattr(verdict, "withheld", False))
 
 
 class AgentVerdictsView(APIView):
@@ -81,8 +98,9 @@ class AgentVerdictsView(APIView):
             paginator = CursorPagination()
             paginator.ordering = ("-computed_at", "-id")  # type: ignore[assignment]
             page: Any = paginator.paginate_queryset(history, request, view=self)
+            page = selectors.shown(page, user=request.user, agent=agent)
             return paginator.get_paginated_response(VerdictOutput(page, many=True).data)
-        board = selectors.verdict_board(agent=agent)
+        board = selectors.verdict_board(agent=agent, user=request.user)
         return Response(
             {"agent": agent.slug, "results": VerdictOutput([item.verdict for item in board], many=True).data}
         )
