@@ -51,7 +51,7 @@ class EvidenceImportAdmin(ReadOnlyAdmin):
 
 @admin.register(Attachment)
 class AttachmentAdmin(ReadOnlyAdmin):
-    list_display = ["sha256", "content_type", "size", "filename", "created_at"]
+    list_display = ["sha256", "organization", "content_type", "size", "filename", "created_at"]
     list_filter = ["content_type"]
     search_fields = ["sha256", "filename"]
 

@@ -51,17 +51,32 @@ class Visibility(models.TextChoices):
 
 
 class Attachment(models.Model):
-    """A file attached to evidence, stored under its content hash; the type was checked from its bytes."""
+    """A file attached to an organization's evidence, stored under its content hash; typed from its bytes.
 
-    sha256 = models.CharField(max_length=64, unique=True)
+    Deduplicated within its organization only: the same bytes sent by two organizations are two rows, so
+    uploading a file never tells one tenant anything about another's. The name a file was sent under belongs to
+    the record that carries it (``EvidenceRecord.attachment_filename``), not to the shared bytes.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    sha256 = models.CharField(max_length=64)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
-    filename = models.CharField(max_length=200, blank=True)
+    filename = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Legacy: the name of the first upload, from before names moved to records (never written now).",
+    )
     file = models.FileField(upload_to="evidence/")
     created_at = models.DateTimeField(default=timezone.now)
 
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "sha256"], name="attachment_once_per_organization")
+        ]
+
     def __str__(self) -> str:
-        return f"{self.filename or self.sha256[:12]} ({self.content_type}, {self.size} B)"
+        return f"{self.sha256[:12]} ({self.content_type}, {self.size} B)"
 
 
 class EvidenceImport(models.Model):
@@ -121,6 +136,9 @@ class EvidenceRecord(models.Model):
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
     attachment = models.ForeignKey(
         Attachment, on_delete=models.PROTECT, null=True, blank=True, related_name="records", db_index=False
+    )
+    attachment_filename = models.CharField(
+        max_length=200, blank=True, default="", help_text="The name the attachment was sent under with this record."
     )
     corrects = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections", db_index=False
@@ -201,6 +219,18 @@ class EvidenceRecord(models.Model):
         if self.trials:
             return (self.successes or 0) / self.trials
         return None
+
+    @property
+    def attachment_name(self) -> str:
+        """The attachment's name as sent with this record.
+
+        Records from before names moved to records (migration 0007) fall back to the name the bytes were first
+        uploaded under. That name stayed only on the uploading organization's row: every other organization that
+        had sent the same bytes got a nameless row of its own, so the fallback never crosses organizations.
+        """
+        if self.attachment is None:
+            return ""
+        return self.attachment_filename or self.attachment.filename
 
     @property
     def age(self) -> Any:

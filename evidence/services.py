@@ -188,15 +188,28 @@ def _prepare(items: list[Any], *, agent: Agent, now: datetime, batch: bool, limi
     return prepared
 
 
-def _store_attachment(checked: CheckedAttachment) -> Attachment:
-    existing = Attachment.objects.filter(sha256=checked.sha256).first()
+def _store_attachment(checked: CheckedAttachment, *, organization_id: int) -> Attachment:
+    """The organization's stored copy of these bytes, made the first time it sends them.
+
+    Deduplicated within the organization only, and nameless (the name belongs to the record): what comes back
+    never depends on what another organization uploaded.
+    """
+    existing = Attachment.objects.filter(organization_id=organization_id, sha256=checked.sha256).first()
     if existing is not None:
         return existing
     attachment = Attachment(
-        sha256=checked.sha256, content_type=checked.content_type, size=len(checked.data), filename=checked.filename
+        organization_id=organization_id,
+        sha256=checked.sha256,
+        content_type=checked.content_type,
+        size=len(checked.data),
     )
-    attachment.file.save(f"{checked.sha256}", ContentFile(checked.data), save=False)
-    attachment.save()
+    attachment.file.save(f"{organization_id}/{checked.sha256}", ContentFile(checked.data), save=False)
+    try:
+        with transaction.atomic():
+            attachment.save()
+    except IntegrityError:  # the same bytes, sent at the same moment by the same organization
+        attachment.file.delete(save=False)
+        return Attachment.objects.get(organization_id=organization_id, sha256=checked.sha256)
     return attachment
 
 
@@ -228,6 +241,7 @@ INSERT_COLUMNS = (
     "scorer",
     "visibility",
     "attachment_id",
+    "attachment_filename",
     "corrects_id",
     "evidence_import_id",
     "submitted_by_id",
@@ -301,7 +315,9 @@ def evidence_submit(
     leaves: list[bytes] = []
     for item in prepared:
         clean = item.clean
-        attachment = _store_attachment(item.attachment) if item.attachment else None
+        attachment = (
+            _store_attachment(item.attachment, organization_id=agent.organization_id) if item.attachment else None
+        )
         canon = canonical_record(
             agent=agent.slug,
             vendor=vendor_slug,
@@ -351,6 +367,7 @@ def evidence_submit(
                 clean.scorer,
                 clean.visibility,
                 attachment.pk if attachment else None,
+                item.attachment.filename if item.attachment else "",
                 clean.corrects,
                 evidence_import.pk if evidence_import else None,
                 user.pk,

@@ -130,7 +130,7 @@ def record_attachment(request: HttpRequest, record_id: int) -> FileResponse:
         record.attachment.file.open("rb"),
         content_type=record.attachment.content_type,
         as_attachment=True,
-        filename=record.attachment.filename or record.attachment.sha256,
+        filename=record.attachment_name or record.attachment.sha256,
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response

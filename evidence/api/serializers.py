@@ -69,7 +69,7 @@ class EvidenceRecordOutput(serializers.ModelSerializer):
             "sha256": a.sha256,
             "content_type": a.content_type,
             "size": a.size,
-            "filename": a.filename,
+            "filename": record.attachment_name,
             "url": reverse("evidence:attachment", args=[record.pk]),
         }
 

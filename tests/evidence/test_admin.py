@@ -64,7 +64,12 @@ def rows(
         "record": EvidenceRecord.objects.get(agent=agent),
         "import": EvidenceImport.objects.create(agent=agent, format="jsonl", file_sha256="ab" * 32, tool="pytest"),
         "attachment": Attachment.objects.create(
-            sha256="cd" * 32, content_type="text/plain", size=5, filename="notes.txt", file="evidence/notes.txt"
+            organization=agent.organization,
+            sha256="cd" * 32,
+            content_type="text/plain",
+            size=5,
+            filename="notes.txt",
+            file="evidence/notes.txt",
         ),
         "idempotency_key": IdempotencyKey.objects.create(scope="acme-agents", key="retry-1", fingerprint="ef" * 32),
         "scope": TokenAgentScope.objects.get(token=issued.token),
