@@ -9,6 +9,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
 from accounts import services
+from trust_portal.clients import UNKNOWN, client_address
 from trust_portal.errors import DomainError
 
 
@@ -29,7 +30,7 @@ class ThrottledAuthenticationForm(AuthenticationForm):
                     request=self.request,
                     username=username,
                     password=password,
-                    address=services.client_address(self.request) if self.request else "unknown",
+                    address=client_address(self.request) if self.request else UNKNOWN,
                 )
             except services.InvalidCredentials:
                 raise ValidationError(self.error_messages["invalid_login"], code="invalid_login") from None

@@ -386,11 +386,6 @@ def user_authenticate(*, request: HttpRequest | None, username: str, password: s
     return user  # type: ignore[return-value]
 
 
-def client_address(request: HttpRequest) -> str:
-    """The peer address Django saw (proxies must set REMOTE_ADDR correctly, e.g. gunicorn --forwarded-allow-ips)."""
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
 # --- notifications --------------------------------------------------------------------
 
 

@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "trust_portal.web.PrivateResponsesMiddleware",
+    "trust_portal.throttle.PageThrottleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -178,6 +179,10 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", defa
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many reverse proxies stand in front of the web processes. 0: the client is REMOTE_ADDR and
+# X-Forwarded-For is ignored (anyone can send it); N: the Nth X-Forwarded-For entry from the right, the one
+# the outermost proxy wrote (trust_portal.clients). Throttles and the sign-in lock-out key on it.
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0, minimum=0, maximum=10)
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -282,6 +287,17 @@ API_THROTTLE_RATES = {
     "token": env.rate("API_THROTTLE_RATE", default="1200/minute"),
     "anon": env.rate("API_THROTTLE_RATE_ANON", default="120/minute"),
 }
+# Pages (everything outside /api/, static files and health checks): per signed-in user / per address.
+PAGE_THROTTLE_RATES = {
+    "user": env.rate("PAGE_THROTTLE_RATE", default="600/minute"),
+    "anon": env.rate("PAGE_THROTTLE_RATE_ANON", default="120/minute"),
+}
+PAGE_THROTTLE_EXEMPT_PREFIXES = ("/static/", "/media/", "/api/", "/healthz", "/favicon.ico")
+# List pages: ?page_size= at most this many items (anonymous / signed in), and a page stops adding items
+# once their JSON passes API_PAGE_MAX_BYTES (at least one item a page; ``next`` carries on from there).
+API_PAGE_SIZE_MAX_ANON = env.int("API_PAGE_SIZE_MAX_ANON", default=50, minimum=1, maximum=500)
+API_PAGE_SIZE_MAX = env.int("API_PAGE_SIZE_MAX", default=500, minimum=1, maximum=5000)
+API_PAGE_MAX_BYTES = env.int("API_PAGE_MAX_BYTES", default=1024 * 1024, minimum=16 * 1024)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Trust Portal API",

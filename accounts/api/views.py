@@ -32,8 +32,9 @@ from accounts.api.serializers import (
 from accounts.models import ApiToken
 from accounts.permissions import require
 from accounts.roles import role_of, signed_in_user
-from trust_portal.api.pagination import paginated_response
+from trust_portal.api.pagination import CursorPagination, paginated_response
 from trust_portal.api.schema import PROBLEM
+from trust_portal.clients import client_address
 
 
 def _issued(issued: services.IssuedToken) -> dict[str, Any]:
@@ -61,7 +62,7 @@ class TokenObtainView(APIView):
             request=request._request,
             username=data.validated_data["username"],
             password=data.validated_data["password"],
-            address=services.client_address(request._request),
+            address=client_address(request._request),
         )
         issued = services.api_token_create(
             user=user, name=data.validated_data["name"], read_only=data.validated_data["read_only"]
@@ -71,6 +72,8 @@ class TokenObtainView(APIView):
 
 class TokenListView(APIView):
     """The caller's own tokens; create another one."""
+
+    pagination_class = CursorPagination  # for the schema: the GET answers through paginated_response
 
     @extend_schema(responses={200: TokenOutput(many=True), 401: PROBLEM}, tags=["auth"])
     def get(self, request: Request) -> Response:
@@ -126,6 +129,8 @@ class MeView(APIView):
 
 class NotificationListView(APIView):
     """The caller's notifications, newest first."""
+
+    pagination_class = CursorPagination
 
     @extend_schema(responses={200: NotificationOutput(many=True), 401: PROBLEM}, tags=["notifications"])
     def get(self, request: Request) -> Response:

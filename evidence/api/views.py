@@ -27,7 +27,7 @@ from evidence.importers import ImportOptions
 from evidence.models import EvidenceRecord
 from pacts.selectors import agent_get
 from trust_portal.api.exceptions import problem_response
-from trust_portal.api.pagination import paginated_response
+from trust_portal.api.pagination import CursorPagination, paginated_response
 from trust_portal.api.params import query_filters
 from trust_portal.api.schema import PROBLEM
 
@@ -56,6 +56,7 @@ def _token(request: Request) -> ApiToken | None:
 class AgentEvidenceView(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly, TokenScopeAllows]
     scoped_tokens_may_write = True  # the service checks the token's agents
+    pagination_class = CursorPagination  # for the schema: the GET answers through paginated_response
 
     @extend_schema(
         parameters=[s.EvidenceListQuery],

@@ -17,7 +17,7 @@ from pacts import selectors, services
 from pacts.api import serializers as s
 from pacts.diff import diff_documents
 from pacts.documents import SCHEMA_PATH
-from trust_portal.api.pagination import paginated_response
+from trust_portal.api.pagination import CursorPagination, paginated_response
 from trust_portal.api.params import query_filters
 from trust_portal.api.schema import PROBLEM
 
@@ -26,6 +26,7 @@ READ_PUBLIC = [IsAuthenticatedOrReadOnly, TokenScopeAllows]
 
 class AgentListView(APIView):
     permission_classes = READ_PUBLIC
+    pagination_class = CursorPagination  # for the schema: the GET answers through paginated_response
 
     @extend_schema(
         parameters=[s.AgentListQuery],
@@ -79,6 +80,7 @@ class AgentFollowView(APIView):
 
 class AgentPactListView(APIView):
     permission_classes = READ_PUBLIC
+    pagination_class = CursorPagination
 
     @extend_schema(responses={200: s.PactOutput(many=True), 404: PROBLEM}, tags=["pacts"])
     def get(self, request: Request, slug: str) -> Response:
@@ -114,6 +116,7 @@ class PactDetailView(APIView):
 
 class PactVersionListView(APIView):
     permission_classes = READ_PUBLIC
+    pagination_class = CursorPagination
 
     @extend_schema(responses={200: s.PactVersionSummaryOutput(many=True), 404: PROBLEM}, tags=["pacts"])
     def get(self, request: Request, pact_id: int) -> Response:

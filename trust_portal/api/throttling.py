@@ -1,4 +1,5 @@
-"""Per-client API throttling: a bucket per token, else per user, else per address."""
+"""Per-client API throttling: a bucket per token, else per user, else per client address (``client_address``:
+``X-Forwarded-For`` only as far as ``TRUSTED_PROXIES`` says, never DRF's own reading of it)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.conf import settings
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
+from trust_portal.clients import client_address
 from trust_portal.env import parse_rate
 
 
@@ -40,3 +42,7 @@ class ClientRateThrottle(SimpleRateThrottle):
         else:
             ident = f"addr:{self.get_ident(request)}"
         return f"throttle:{ident}"
+
+    def get_ident(self, request: Request) -> str:
+        # DRF's version believes the whole X-Forwarded-For header unless NUM_PROXIES is set.
+        return client_address(request._request)
