@@ -9,7 +9,14 @@ from django.utils import timezone
 
 from accounts.models import User
 from pacts import services
-from pacts.demo_documents import CODE_REVIEW, REFUNDS_V1, SCHEDULER, refunds_v2, refunds_v3_loosened
+from pacts.demo_documents import (
+    CODE_REVIEW,
+    REFUNDS_V1,
+    SCHEDULER,
+    refunds_v2,
+    refunds_v3_loosened,
+    with_human_review,
+)
 from pacts.models import Agent
 
 CODE_REVIEWER_CARD: dict[str, Any] = {
@@ -62,11 +69,12 @@ def seed(out: TextIO) -> list[tuple[str, str, str]]:
     v3 = services.pact_version_create_draft(
         pact=pact,
         user=vendor,
-        document=refunds_v3_loosened(),
-        changelog="Latency allowance doubled during the payment-provider migration.",
+        document=with_human_review(refunds_v3_loosened()),
+        changelog="Latency allowance doubled during the payment-provider migration; the monthly external review "
+        "of refund decisions becomes a clause (judged on the auditor's restricted attestations).",
     )
     services.pact_version_publish(version=v3, user=vendor, now=now - timedelta(days=20))
-    draft = refunds_v3_loosened()
+    draft = with_human_review(refunds_v3_loosened())
     draft["obligations"][1]["threshold"] = 2000
     services.pact_version_create_draft(
         pact=pact, user=vendor, document=draft, changelog="Bring latency back towards 1.5 s."

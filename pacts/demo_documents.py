@@ -88,6 +88,30 @@ def refunds_v3_loosened() -> dict[str, Any]:
     return document
 
 
+HUMAN_REVIEW: dict[str, Any] = {
+    "id": "human-review",
+    "title": "Passes the monthly external review of refund decisions",
+    "metric": "human_review_pass",
+    "aggregation": "rate",
+    "comparator": ">=",
+    "threshold": 1.0,
+    "window_days": 90,
+    "min_samples": 1,
+    "max_evidence_age_days": 45,
+    "severity": "major",
+    "evidence_kinds": ["attestation"],
+    "on_breach": [{"action": "notify"}],
+}
+
+
+def with_human_review(document: dict[str, Any]) -> dict[str, Any]:
+    """The document plus a clause judged on restricted evidence only (the auditor's attestations): outsiders
+    see its status, never its values (docs/evaluation.md, "Verdicts on restricted evidence")."""
+    document = copy.deepcopy(document)
+    document["obligations"].append(copy.deepcopy(HUMAN_REVIEW))
+    return document
+
+
 CODE_REVIEW: dict[str, Any] = {
     "schema": "pact/v1",
     "title": "Code-review agent — pull request triage",

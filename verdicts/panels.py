@@ -23,7 +23,8 @@ def clause_board(request: HttpRequest, agent: Any) -> dict[str, Any] | None:
         series = shown(reversed(history), user=request.user, agent=agent)
         clause = item.clause
         percent = bool(clause and clause.metric_kind == "binary" and clause.aggregation != "count" and not clause.unit)
-        figure = compliance_figure(
+        # A verdict withheld from this reader has no measured series to draw: its card says why instead.
+        figure = None if getattr(item.verdict, "withheld", False) else compliance_figure(
             title=f"{item.verdict.clause_id}",
             unit=clause.unit if clause else "",
             threshold=item.verdict.threshold,
