@@ -26,11 +26,12 @@ def organization_member_list(*, user: User) -> QuerySet[Membership]:
 
 
 def notification_list(*, user: User) -> QuerySet[Notification]:
-    return Notification.objects.filter(recipient=user)
+    """The user's own notifications (none for a request made with an agent-scoped token)."""
+    return Notification.objects.restrict(user, "view")
 
 
 def unread_notification_count(*, user: User) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return notification_list(user=user).filter(read_at__isnull=True).count()
 
 
 def membership_get(*, user: User, membership_id: int) -> Membership:

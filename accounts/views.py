@@ -58,7 +58,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _tokens_context(request: HttpRequest, **extra: object) -> dict[str, object]:
-    return {"tokens": selectors.api_token_list(user=signed_in_user(request)), **extra}
+    tokens = selectors.api_token_list(user=signed_in_user(request)).prefetch_related("agent_scopes__agent")
+    return {"tokens": tokens, **extra}
 
 
 @login_required

@@ -4,6 +4,10 @@ Public records are public. Restricted records exist only for the agent's vendor 
 and buyer organizations holding an active access grant for the agent; to everybody else they do not
 exist (lists, counts and details alike). Members of the vendor submit and import evidence; owners
 decide who else sees restricted evidence (grants) and which keys sign for the organization.
+
+An agent-scoped (ingest) token acts for no organization (``accounts.rules``): it sees what anyone sees, plus its
+own submissions — the records it submitted, restricted ones included, and the imports it made — and it submits
+for its agents (``evidence.submit`` asks who the user is; ``require_submitter`` checks the token's agents).
 """
 
 from __future__ import annotations
@@ -16,11 +20,14 @@ from django.utils import timezone
 
 from accounts.permissions import NOTHING, permission, view_permission
 from accounts.rules import (
+    acts_as_staff,
+    is_member_of_home_owner,
     is_member_of_owner,
     is_owner_of_owner,
     is_staff,
     is_vendor,
     organization_id_of,
+    token_scope_of,
 )
 from evidence.models import AccessGrant, EvidenceImport, EvidenceRecord, VendorKey, Visibility
 
@@ -42,6 +49,13 @@ may_see_restricted = is_staff | is_member_of_owner | holds_active_grant
 
 
 @rules.predicate
+def is_own_submission(user: Any, record: Any) -> bool:
+    """The record was submitted with the agent-scoped token this request carries."""
+    scope = token_scope_of(user)
+    return scope is not None and record is not None and record.submitted_token_id == scope.token_id
+
+
+@rules.predicate
 def record_visible(user: Any, record: Any) -> bool:
     return record.visibility == Visibility.PUBLIC or may_see_restricted(user, record.agent)
 
@@ -50,7 +64,10 @@ def _records_scope(user: Any) -> Q:
     public = Q(visibility=Visibility.PUBLIC)
     if not getattr(user, "is_authenticated", False):
         return public
-    if user.is_staff:
+    scope = token_scope_of(user)
+    if scope is not None:
+        return public | Q(submitted_token_id=scope.token_id)
+    if acts_as_staff(user):
         return Q()
     org_id = organization_id_of(user)
     if org_id is None:
@@ -61,7 +78,7 @@ def _records_scope(user: Any) -> Q:
 
 def _vendor_scope(path: str, *, staff: bool = False) -> Any:
     def build(user: Any) -> Q:
-        if staff and getattr(user, "is_staff", False):
+        if staff and acts_as_staff(user):
             return Q()
         org_id = organization_id_of(user)
         return Q(**{path: org_id}) if org_id is not None else NOTHING
@@ -71,7 +88,7 @@ def _vendor_scope(path: str, *, staff: bool = False) -> Any:
 
 def _grant_scope(user: Any) -> Q:
     """The agent's vendor sees its grants; the grantee sees the grants it holds; staff see all."""
-    if getattr(user, "is_staff", False):
+    if acts_as_staff(user):
         return Q()
     org_id = organization_id_of(user)
     return Q(agent__organization_id=org_id) | Q(organization_id=org_id) if org_id is not None else NOTHING
@@ -82,8 +99,27 @@ def is_grantee(user: Any, grant: Any) -> bool:
     return grant is not None and organization_id_of(user) == grant.organization_id
 
 
-view_permission(EvidenceRecord, "evidence.view_record", record_visible, _records_scope)
-view_permission(EvidenceImport, "evidence.view_import", is_member_of_owner, _vendor_scope("agent__organization_id"))
+@rules.predicate
+def is_own_import(user: Any, evidence_import: Any) -> bool:
+    """The import was made with the agent-scoped token this request carries (its records say so)."""
+    scope = token_scope_of(user)
+    return (
+        scope is not None
+        and evidence_import is not None
+        and EvidenceRecord.objects.filter(evidence_import=evidence_import, submitted_token_id=scope.token_id).exists()
+    )
+
+
+def _imports_scope(user: Any) -> Q:
+    scope = token_scope_of(user)
+    if scope is None:
+        return _vendor_scope("agent__organization_id")(user)
+    made = EvidenceRecord.objects.filter(evidence_import=OuterRef("pk"), submitted_token_id=scope.token_id)
+    return Q(agent_id__in=scope.agent_ids) & Q(Exists(made))
+
+
+view_permission(EvidenceRecord, "evidence.view_record", record_visible | is_own_submission, _records_scope)
+view_permission(EvidenceImport, "evidence.view_import", is_member_of_owner | is_own_import, _imports_scope)
 view_permission(AccessGrant, "evidence.view_grant", is_member_of_owner | is_grantee | is_staff, _grant_scope)
 view_permission(
     VendorKey, "evidence.view_signing_key", is_member_of_owner | is_staff, _vendor_scope("organization_id", staff=True)
@@ -95,7 +131,9 @@ permission(
     "Restricted evidence is for the agent's vendor and for buyers it granted access to.",
 )
 permission(
-    "evidence.submit", is_member_of_owner, "Only members of the agent's vendor organization may submit its evidence."
+    "evidence.submit",
+    is_member_of_home_owner,
+    "Only members of the agent's vendor organization may submit its evidence.",
 )
 permission(
     "evidence.create_ingest_token",

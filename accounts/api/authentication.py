@@ -1,4 +1,8 @@
-"""``Authorization: Bearer <token>`` authentication for the API."""
+"""``Authorization: Bearer <token>`` authentication for the API.
+
+The user a token authenticates carries the token's agent scope (``user.token_scope``, a ``TokenScope``) when
+the token is limited to agents, so the rules answer for the credential and not only for the person.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from accounts.rules import TokenScope
 from accounts.services import api_token_authenticate
 
 
@@ -27,7 +32,10 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         token = api_token_authenticate(plaintext)
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
-        return token.user, token
+        user = token.user
+        agent_ids = frozenset(token.agent_scopes.values_list("agent_id", flat=True))  # type: ignore[attr-defined]
+        user.token_scope = TokenScope(token_id=token.pk, agent_ids=agent_ids) if agent_ids else None  # type: ignore[attr-defined]
+        return user, token
 
     def authenticate_header(self, request: Request) -> str:
         return f'{self.keyword} realm="api"'

@@ -8,10 +8,14 @@ from rest_framework import permissions
 from rest_framework.request import Request
 
 from accounts.models import ApiToken
+from accounts.rules import token_scope_of
 
 
 class TokenScopeAllows(permissions.BasePermission):
     """A read-only token may only read; a token scoped to agents may only read and submit evidence.
+
+    (What an agent-scoped token may *read* is decided by the rules, like everything else a user may see: it acts
+    for no organization, see ``accounts.rules``.)
 
     Views that accept writes from agent-scoped tokens (evidence submission and import) set
     ``scoped_tokens_may_write = True`` and check the scope against the agent themselves; everywhere else an
@@ -28,7 +32,7 @@ class TokenScopeAllows(permissions.BasePermission):
         if token.read_only:
             self.message = "This token is read-only."
             return False
-        if not getattr(view, "scoped_tokens_may_write", False) and token.agent_scopes.exists():  # type: ignore[attr-defined]
+        if not getattr(view, "scoped_tokens_may_write", False) and token_scope_of(request.user) is not None:
             self.message = "This token is limited to submitting evidence for its agents."
             return False
         return True

@@ -36,10 +36,18 @@ class TokenOutput(serializers.ModelSerializer):
             "revoked_at",
             "is_active",
             "holder",
+            "agents",
         ]
         read_only_fields = fields
 
     holder = serializers.CharField(source="user.username", read_only=True, help_text="Whose token it is.")
+    agents = serializers.SerializerMethodField(
+        help_text="An ingest token's agents (slugs): it submits evidence for them and reads only what anyone may, "
+        "plus the records and imports it submitted. Empty: the token acts as its holder."
+    )
+
+    def get_agents(self, token: ApiToken) -> list[str]:
+        return [scope.agent.slug for scope in token.agent_scopes.all()]  # type: ignore[attr-defined]
 
 
 class IssuedTokenOutput(TokenOutput):

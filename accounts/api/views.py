@@ -77,7 +77,7 @@ class TokenListView(APIView):
 
     @extend_schema(responses={200: TokenOutput(many=True), 401: PROBLEM}, tags=["auth"])
     def get(self, request: Request) -> Response:
-        tokens = selectors.api_token_list(user=signed_in_user(request))
+        tokens = selectors.api_token_list(user=signed_in_user(request)).prefetch_related("agent_scopes__agent")
         return paginated_response(self, request, tokens, TokenOutput, "-pk")
 
     @extend_schema(
