@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.utils import timezone
 
 from accounts.models import Organization, User
-from evidence import services
+from evidence import keyproof, services
 from evidence.importers import ImportOptions
 from evidence.models import EvidenceRecord
 from pacts.models import Agent
@@ -168,12 +168,15 @@ def seed(out: TextIO) -> list[tuple[str, str, str]]:
     scheduler = Agent.objects.get(slug="helix-scheduler")
     # Acme signs its policy evals (the Refund Bot pact accepts signed evidence only for that clause since v2).
     signing = Ed25519PrivateKey.generate()
+    challenge = services.vendor_key_challenge(user=vendor).text  # the seed proves possession like anyone
     services.vendor_key_register(
         user=vendor,
         name="acme-eval-pipeline",
         public_pem=signing.public_key()
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
         .decode(),
+        challenge=challenge,
+        signature=keyproof.sign(challenge, signing),
     )
     refund_records = [
         {"envelope": dsse.sign(orjson.dumps(r), signing)} if r["metric"] == "policy_accuracy" else r

@@ -45,3 +45,9 @@ class ImportInvalid(DomainError):
 class GrantExists(Conflict):
     code = "grant_exists"
     title = "An active grant exists already"
+
+
+class SigningKeyRefused(DomainError):
+    status = 400
+    code = "signing_key_refused"
+    title = "Signing key refused"

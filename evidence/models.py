@@ -350,16 +350,25 @@ class MetricBucket(models.Model):
 
 
 class VendorKey(models.Model):
-    """An Ed25519 public key a vendor signs evidence with (DSSE envelopes); revocable, never deleted."""
+    """An Ed25519 public key a vendor signs evidence with (DSSE envelopes); revocable, never deleted.
+
+    Registered with proof of possession (the vendor signs a challenge of the portal's with the private key,
+    ``evidence.keyproof``) and unique per organization, so nobody can claim another vendor's key first.
+    """
 
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="signing_keys")
     name = models.CharField(max_length=100)
-    key_id = models.CharField(max_length=16, unique=True)
+    key_id = models.CharField(max_length=16)
     public_pem = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "key_id"], name="vendorkey_once_per_organization")
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.key_id})"
@@ -367,3 +376,18 @@ class VendorKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class KeyChallengeUse(models.Model):
+    """A signing-key challenge that registered a key: each challenge proves possession once.
+
+    Rows older than the challenges' lifetime are purged as new keys are registered (their challenges have
+    expired and are refused anyway).
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    nonce = models.CharField(max_length=64, unique=True)
+    used_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"challenge {self.nonce[:8]}… used {self.used_at:%Y-%m-%d %H:%M}"

@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from accounts.permissions import may
 from evidence.models import AccessGrant, EvidenceImport, EvidenceRecord, VendorKey, Visibility
 from pacts.models import Agent
-from trust_portal.errors import NotFound
+from trust_portal.errors import Conflict, NotFound
 
 
 def can_see_restricted(*, user: Any, agent: Agent) -> bool:
@@ -89,10 +89,15 @@ def signing_key_list(*, user: Any) -> QuerySet[VendorKey]:
 
 
 def signing_key_get(*, user: Any, key_id: str) -> VendorKey:
-    key = VendorKey.objects.restrict(user, "view").filter(key_id=key_id).first()
-    if key is None:
+    """One of the keys the user may see, by key id (unique per organization, so staff may see several)."""
+    keys = list(VendorKey.objects.restrict(user, "view").filter(key_id=key_id).select_related("organization")[:2])
+    if not keys:
         raise NotFound("No such key.")
-    return key
+    if len(keys) > 1:
+        raise Conflict(
+            f"Several organizations registered key {key_id}: revoke the one you mean in the admin (Vendor keys)."
+        )
+    return keys[0]
 
 
 def access_grant_get(*, user: Any, grant_id: int) -> AccessGrant:

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts.models import ApiToken, Organization, User
 from accounts.permissions import require
-from evidence import canonical, hooks
+from evidence import canonical, hooks, keyproof
 from evidence.attachments import AttachmentTooLarge, CheckedAttachment, check_attachment
 from evidence.buckets import buckets_add
 from evidence.errors import (
@@ -29,10 +29,19 @@ from evidence.errors import (
     EvidenceInvalid,
     GrantExists,
     ImportInvalid,
+    SigningKeyRefused,
     TokenScopeForbids,
 )
 from evidence.importers import ImportError_, ImportOptions, importers
-from evidence.models import AccessGrant, Attachment, EvidenceImport, EvidenceRecord, TokenAgentScope, VendorKey
+from evidence.models import (
+    AccessGrant,
+    Attachment,
+    EvidenceImport,
+    EvidenceRecord,
+    KeyChallengeUse,
+    TokenAgentScope,
+    VendorKey,
+)
 from evidence.rules import active_grants
 from evidence.validation import CleanRecord, validate_record
 from pacts.models import Agent
@@ -521,24 +530,75 @@ def evidence_import(
 # --- vendor signing keys --------------------------------------------------------------------------------------
 
 
-def vendor_key_register(*, user: User, name: str, public_pem: str) -> VendorKey:
-    """Register an Ed25519 public key the user's vendor organization signs evidence with."""
+def vendor_key_challenge(*, user: User) -> keyproof.Challenge:
+    """A challenge for the user's vendor organization to sign with the key it is about to register.
+
+    Stateless (an HMAC-signed text, see ``evidence.keyproof``): asking for one writes nothing.
+    """
+    organization = user.organization
+    require(user, "evidence.manage_signing_keys", organization)
+    assert organization is not None
+    return keyproof.challenge_issue(organization_id=organization.pk)
+
+
+def _refused(message: str, *, field: str, code: str) -> SigningKeyRefused:
+    return SigningKeyRefused(message, errors=[{"field": field, "message": message, "code": code}])
+
+
+@transaction.atomic
+def vendor_key_register(*, user: User, name: str, public_pem: str, challenge: str, signature: str) -> VendorKey:
+    """Register an Ed25519 public key the user's vendor organization signs evidence with.
+
+    The registration proves possession of the private key: ``signature`` is the key's signature over
+    ``challenge``, a challenge the portal issued to this organization (``vendor_key_challenge``) within the last
+    15 minutes and not used before. Every refusal is a 400 naming the field (public_pem, challenge, signature).
+    """
     organization = user.organization
     require(user, "evidence.manage_signing_keys", organization)
     assert organization is not None
     try:
         key = public_key_from_pem(public_pem.strip().encode())
     except ValueError as error:
-        raise EvidenceInvalid(f"Not an Ed25519 public key in PEM form: {error}", field="public_pem") from None
+        raise _refused(
+            f"Not an Ed25519 public key in PEM form: {error}", field="public_pem", code="invalid_key"
+        ) from None
+    try:
+        nonce = keyproof.challenge_nonce(challenge, organization_id=organization.pk)
+    except keyproof.ProofInvalid as error:
+        raise _refused(str(error), field=error.field, code=error.code) from None
+    if not keyproof.signature_verifies(key, challenge, signature):
+        raise _refused(
+            "The signature does not verify: sign the challenge text exactly as given (no added newline) with the "
+            "private key of this public key, and send the signature base64-encoded.",
+            field="signature",
+            code="bad_signature",
+        )
     from trustcore.dsse import key_id
 
     kid = key_id(key)
-    if VendorKey.objects.filter(key_id=kid).exists():
-        raise EvidenceInvalid("This key is already registered.", field="public_pem")
-    name = name.strip()[:100] or kid
-    return VendorKey.objects.create(
-        organization=organization, name=name, key_id=kid, public_pem=public_pem.strip() + "\n"
-    )
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            KeyChallengeUse.objects.create(organization=organization, nonce=nonce, used_at=now)
+    except IntegrityError:
+        raise _refused(
+            "This challenge has been used already: each challenge registers one key. Ask for a new one.",
+            field="challenge",
+            code="challenge_used",
+        ) from None
+    KeyChallengeUse.objects.filter(used_at__lt=now - 2 * keyproof.MAX_AGE).delete()  # their challenges expired
+    try:
+        with transaction.atomic():
+            return VendorKey.objects.create(
+                organization=organization,
+                name=name.strip()[:100] or kid,
+                key_id=kid,
+                public_pem=public_pem.strip() + "\n",
+            )
+    except IntegrityError:  # (organization, key_id) is unique
+        raise _refused(
+            "Your organization has registered this key already.", field="public_pem", code="already_registered"
+        ) from None
 
 
 def vendor_key_revoke(*, user: User, key: VendorKey) -> VendorKey:

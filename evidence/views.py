@@ -196,6 +196,7 @@ def my_evidence(request: HttpRequest) -> HttpResponse:
             add_errors_to_form(form, error)
         else:
             form = IngestTokenForm(agents=agents)
+    can_manage_keys = may(user, "evidence.manage_signing_keys", user.organization)
     summary = agents.annotate(
         record_count=Count("evidence"),
         restricted_count=Count("evidence", filter=Q(evidence__visibility="restricted")),
@@ -210,7 +211,9 @@ def my_evidence(request: HttpRequest) -> HttpResponse:
             "issued": issued,
             "now": timezone.now(),
             "signing_keys": selectors.signing_key_list(user=user),
-            "can_manage_keys": may(user, "evidence.manage_signing_keys", user.organization),
+            "can_manage_keys": can_manage_keys,
+            # Stateless (HMAC-signed): showing one writes nothing.
+            "key_challenge": services.vendor_key_challenge(user=user) if can_manage_keys else None,
         },
         status=400 if form.errors else 200,
     )
@@ -223,10 +226,14 @@ def signing_key_register(request: HttpRequest) -> HttpResponse:
     require(user, "evidence.manage_signing_keys", user.organization)  # a refusal is a 403, not a message
     try:
         key = services.vendor_key_register(
-            user=user, name=request.POST.get("name", ""), public_pem=request.POST.get("public_pem", "")
+            user=user,
+            name=request.POST.get("name", ""),
+            public_pem=request.POST.get("public_pem", ""),
+            challenge=request.POST.get("challenge", ""),
+            signature=request.POST.get("signature", ""),
         )
     except DomainError as error:
-        messages.error(request, error.detail)
+        messages.error(request, f"No key registered. {error.detail}")
     else:
         messages.success(request, f"Signing key “{key.name}” registered (key id {key.key_id}).")
     return redirect("evidence:my_evidence")

@@ -33,7 +33,7 @@ from accounts.services import api_token_create
 from pacts import services as pact_services
 from pacts.demo_documents import REFUNDS_V1, refunds_v2
 from pacts.models import Agent, Pact
-from tests.factories import PASSWORD, UserFactory, member, signing_pem, wire_record
+from tests.factories import PASSWORD, UserFactory, key_registration, member, wire_record
 from trust_portal.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -194,9 +194,7 @@ def private_key() -> Ed25519PrivateKey:
 @pytest.fixture
 def registered(vendor: User, bearer: Callable[..., APIClient], private_key: Ed25519PrivateKey) -> dict[str, Any]:
     """The vendor's signing key, registered over the API (the response body)."""
-    response = bearer(vendor).post(
-        "/api/v1/signing-keys/", {"name": "ci", "public_pem": signing_pem(private_key)}, format="json"
-    )
+    response = bearer(vendor).post("/api/v1/signing-keys/", key_registration(vendor, private_key), format="json")
     assert response.status_code == 201
     return response.json()  # type: ignore[no-any-return]
 

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.utils import timezone
 
 from accounts.models import Membership, Organization, User
+from evidence import keyproof, services
 from trustcore import dsse
 
 PASSWORD = "correct-horse-battery"
@@ -99,6 +100,23 @@ def signing_pem(key: Ed25519PrivateKey) -> str:
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
         .decode()
     )
+
+
+def key_registration(user: Any, key: Ed25519PrivateKey, name: str = "ci") -> dict[str, str]:
+    """What registering ``key`` for the user's organization takes: its PEM and its signature over a fresh challenge
+    (the API's and the page's body; the service's keyword arguments)."""
+    challenge = services.vendor_key_challenge(user=user).text
+    return {
+        "name": name,
+        "public_pem": signing_pem(key),
+        "challenge": challenge,
+        "signature": keyproof.sign(challenge, key),
+    }
+
+
+def register_key(user: Any, key: Ed25519PrivateKey | None = None, name: str = "ci") -> Any:
+    """A vendor key registered for the user's organization through the service (with its proof of possession)."""
+    return services.vendor_key_register(user=user, **key_registration(user, key or Ed25519PrivateKey.generate(), name))
 
 
 def envelope(record: dict[str, Any], key: Ed25519PrivateKey) -> dict[str, Any]:

@@ -25,7 +25,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -37,13 +36,13 @@ from rest_framework.test import APIClient
 
 from accounts import services as account_services
 from accounts.models import ApiToken, Invitation, Membership, Notification, Organization, User
-from accounts.permissions import refusal
+from accounts.permissions import may, refusal
 from evidence import services as evidence_services
 from evidence.models import AccessGrant, EvidenceRecord, VendorKey
 from pacts import services as pact_services
 from pacts.demo_documents import REFUNDS_V1
 from pacts.models import Agent, Follow, Pact, PactVersion
-from tests.factories import PASSWORD, UserFactory, member
+from tests.factories import PASSWORD, UserFactory, key_registration, member, register_key
 from transparency import log as tlog
 from verdicts.evaluation import agent_evaluate
 
@@ -58,11 +57,7 @@ ROLES = [
     "buyer_b_owner",
     "arbiter",
     "staff",
-    "vendor_a_ci_token",
 ]
-# An ingest token of vendor A's member, scoped to vendor A's agent (what a CI pipeline holds). Pages take no
-# tokens, so on pages it is anonymous; over the API it reads what anyone may plus its own submissions.
-CI_TOKEN = "vendor_a_ci_token"
 COLUMNS = ["surface", "method", "path", "object", "note", *ROLES]
 NEW_PASSWORD = "plum-orbit-lantern-42"
 LOGIN_URL = "/accounts/login/"
@@ -119,11 +114,6 @@ def text_attachment(text: str) -> dict[str, str]:
     }
 
 
-def public_pem() -> str:
-    key = Ed25519PrivateKey.generate().public_key()
-    return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
-
-
 @dataclass
 class World:
     users: dict[str, User]
@@ -136,7 +126,6 @@ class World:
     no_draft: Pact  # v1 published, no draft
     public_record: int
     restricted_record: int
-    ci_record: int  # restricted, submitted with the CI token
     grant: AccessGrant
     owner_token: ApiToken  # a second token of vendor A's owner (not the one the matrix authenticates with)
     member_token: ApiToken
@@ -191,21 +180,14 @@ def build_world() -> World:
     bearer = {
         role: account_services.api_token_create(user=user, name="matrix").plaintext for role, user in users.items()
     }
-    ci = evidence_services.ingest_token_create(user=colleague, name="refund-bot CI", agents=[agent])
-    bearer[CI_TOKEN] = ci.plaintext
-    ci_record = evidence_services.evidence_submit(
-        agent=agent, items=[wire_record(visibility="restricted")], user=colleague, token=ci.token, batch=False
-    )[0]
     owner_token = account_services.api_token_create(user=owner, name="owner's CI").token
     member_token = account_services.api_token_create(user=colleague, name="member's CI").token
-    key = evidence_services.vendor_key_register(user=owner, name="release key", public_pem=public_pem())
+    key = register_key(owner, name="release key")
     issued = account_services.invitation_create(user=owner, organization=vendor_a, role="member", note="Dana")
     checkpoint = tlog.checkpoint_sign()  # after the evidence: reads never sign
     verdicts = agent_evaluate(agent_id=agent.pk)
     # The world is what the matrix's object column says it is.
-    assert checkpoint.size == 3 and verdicts, (
-        "the checkpoint covers all three records; the pacts in force have verdicts"
-    )
+    assert checkpoint.size == 2 and verdicts, "the checkpoint covers both records; the pacts in force have verdicts"
     assert [v.status for v in published.versions.order_by("number")] == ["published", "draft"]
     assert EvidenceRecord.objects.filter(attachment__isnull=False).count() == 2
     return World(
@@ -219,7 +201,6 @@ def build_world() -> World:
         no_draft=no_draft,
         public_record=public.id,
         restricted_record=restricted.id,
-        ci_record=ci_record.id,
         grant=grant,
         owner_token=owner_token,
         member_token=member_token,
@@ -283,7 +264,6 @@ OBJECTS: dict[str, Callable[[World], tuple[Params, Params]]] = {
     ),
     "public record": lambda w: ({"record_id": w.public_record}, {}),
     "restricted record": lambda w: ({"record_id": w.restricted_record}, {}),
-    "restricted record the CI token submitted": lambda w: ({"record_id": w.ci_record}, {}),
     "grant of vendor A's agent to Buyer A": lambda w: ({"grant_id": w.grant.pk}, {}),
     "token of vendor A's owner": lambda w: ({"token_id": w.owner_token.pk}, {}),
     "token of vendor A's member": lambda w: ({"token_id": w.member_token.pk}, {}),
@@ -296,6 +276,15 @@ OBJECTS: dict[str, Callable[[World], tuple[Params, Params]]] = {
     "vendor A owner's membership": lambda w: ({"membership_id": w.owner_membership.pk}, {}),
     "the signed checkpoint": lambda w: ({"size": w.checkpoint_size}, {}),
 }
+
+
+def key_registration_as(w: World, role: str) -> dict[str, str]:
+    """A valid registration of a fresh key: the sender's own organization's challenge, signed (someone else's when
+    the sender may not have one; the permission refuses them first)."""
+    user = w.users.get(role)
+    if user is None or not may(user, "evidence.manage_signing_keys", user.organization):
+        user = w.users["vendor_a_owner"]
+    return key_registration(user, Ed25519PrivateKey.generate(), name="release key 2")
 
 
 def rows_of(model: type, *fields: str) -> Callable[[World], Any]:
@@ -312,6 +301,7 @@ class Op:
     """How to send one operation: its body (JSON for the API, form fields for pages), extra query, and checks."""
 
     body: Callable[[World], Any] | None = None
+    body_as: Callable[[World, str], Any] | None = None  # a body that depends on who sends it (the cell's role)
     query: Callable[[World], Params] | None = None
     multipart: bool = False
     probe: Callable[[World], Any] | None = None  # what a refused request must leave unchanged
@@ -426,8 +416,9 @@ API: dict[tuple[str, str], Op] = {
     ("POST", "/api/v1/pacts/{pact_id}/versions/{number}/publish/"): Op(
         body=lambda w: {}, probe=VERSIONS, writes=True, permission="pacts.publish_version"
     ),
+    ("POST", "/api/v1/signing-keys/challenge/"): Op(permission="evidence.manage_signing_keys"),
     ("POST", "/api/v1/signing-keys/"): Op(
-        body=lambda w: {"name": "release key 2", "public_pem": public_pem()},
+        body_as=key_registration_as,
         probe=rows_of(VendorKey),
         writes=True,
         permission="evidence.manage_signing_keys",
@@ -497,9 +488,7 @@ HTML: dict[tuple[str, str], Op] = {
         body=lambda w: {"organization": w.buyer_b.pk, "note": "due diligence"}, probe=rows_of(AccessGrant)
     ),
     ("POST", "/grants/<int:grant_id>/revoke/"): Op(probe=rows_of(AccessGrant, "revoked_at")),
-    ("POST", "/evidence/signing-keys/"): Op(
-        body=lambda w: {"name": "release key 2", "public_pem": public_pem()}, probe=rows_of(VendorKey)
-    ),
+    ("POST", "/evidence/signing-keys/"): Op(body_as=key_registration_as, probe=rows_of(VendorKey)),
     ("POST", "/evidence/signing-keys/<str:key_id>/revoke/"): Op(probe=rows_of(VendorKey, "revoked_at")),
 }
 
@@ -619,7 +608,7 @@ def fill(path: str, params: Params) -> str:
 
 
 def send(cell: Cell, w: World, op: Op, url: str, query: Params) -> Any:
-    body = op.body(w) if op.body else None
+    body = op.body_as(w, cell.role) if op.body_as else op.body(w) if op.body else None
     if cell.surface == "api":
         api = APIClient()
         if cell.role != "anonymous":
@@ -630,9 +619,7 @@ def send(cell: Cell, w: World, op: Op, url: str, query: Params) -> Any:
             return call(target)
         return call(target, body, format="multipart" if op.multipart else "json")
     page = Client()
-    if cell.role == CI_TOKEN:
-        page.defaults["HTTP_AUTHORIZATION"] = f"Bearer {w.bearer[cell.role]}"  # pages ignore it
-    elif cell.role != "anonymous":
+    if cell.role != "anonymous":
         page.force_login(w.users[cell.role])
     if cell.method == "GET":
         return page.get(url, query)
@@ -660,15 +647,13 @@ def test_cell(cell: Cell, world: World, db: None) -> None:
     )
     if response.status_code == 302:
         to_login = response["Location"].startswith(LOGIN_URL)
-        if cell.role in ("anonymous", CI_TOKEN) and (cell.method, cell.path) not in ANONYMOUS_REDIRECTS_ELSEWHERE:
+        if cell.role == "anonymous" and (cell.method, cell.path) not in ANONYMOUS_REDIRECTS_ELSEWHERE:
             assert to_login, f"{cell}: an anonymous write must be sent to sign in, not to {response['Location']}"
-        elif cell.role not in ("anonymous", CI_TOKEN):
+        elif cell.role != "anonymous":
             assert not to_login, f"{cell}: a signed-in user was sent to sign in"
     if cell.surface == "api" and response.status_code >= 400:
         assert response["Content-Type"].startswith("application/problem+json"), cell
-        if response.status_code == 403 and cell.role == CI_TOKEN:
-            assert response.json()["code"] == "token_scope", f"{cell}: refused by the token's scope, {response.json()}"
-        elif response.status_code == 403 and op.permission:
+        if response.status_code == 403 and op.permission:
             assert response.json()["detail"] == refusal(op.permission), f"{cell}: {response.json()}"
     if op.probe:
         after = op.probe(world)

@@ -34,7 +34,7 @@ from evidence import services as evidence_services
 from evidence.demo import PROMPTFOO_RESULTS
 from pacts import services as pact_services
 from pacts.demo_documents import REFUNDS_V1, SCHEDULER, refunds_v2, refunds_v3_loosened
-from tests.factories import accuracy_record, envelope, member, signing_pem, wire_record
+from tests.factories import accuracy_record, envelope, key_registration, member, wire_record
 from transparency import log as tlog
 from transparency.models import LogCheckpoint
 from verdicts.evaluation import agent_evaluate
@@ -137,7 +137,7 @@ def build_world() -> World:
     )
 
     key = Ed25519PrivateKey.generate()
-    vendor_key = evidence_services.vendor_key_register(user=vendor, name="ci", public_pem=signing_pem(key))
+    vendor_key = evidence_services.vendor_key_register(user=vendor, **key_registration(vendor, key))
     issued = api_token_create(user=vendor, name="reader")
     evidence_services.ingest_token_create(user=vendor, name="ci", agents=[agent])
     grant = evidence_services.access_grant_create(

@@ -12,5 +12,6 @@ urlpatterns = [
     path("evidence/<int:record_id>/", views.EvidenceDetailView.as_view(), name="api-evidence-detail"),
     path("ingest-tokens/", views.IngestTokenView.as_view(), name="api-ingest-tokens"),
     path("signing-keys/", keys.KeyListView.as_view(), name="api-signing-keys"),
+    path("signing-keys/challenge/", keys.KeyChallengeView.as_view(), name="api-signing-key-challenge"),
     path("signing-keys/<str:key_id>/", keys.KeyDetailView.as_view(), name="api-signing-key"),
 ]

@@ -20,7 +20,7 @@ from evidence.models import AccessGrant
 from pacts import services as pact_services
 from pacts.demo_documents import REFUNDS_V1
 from pacts.models import Agent, Pact, PactVersion
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, UserFactory, key_registration, register_key
 from trust_portal.errors import Forbidden, NotFound
 
 
@@ -146,8 +146,8 @@ def test_only_an_owner_grants_access_to_restricted_evidence(bot, vendor, colleag
 
 def test_only_an_owner_registers_or_revokes_signing_keys(vendor, colleague) -> None:
     with pytest.raises(Forbidden, match="owner"):
-        evidence_services.vendor_key_register(user=colleague, name="ci", public_pem=public_pem())
-    key = evidence_services.vendor_key_register(user=vendor, name="ci", public_pem=public_pem())
+        evidence_services.vendor_key_register(user=colleague, **key_registration(vendor, Ed25519PrivateKey.generate()))
+    key = register_key(vendor)
     with pytest.raises(Forbidden):
         evidence_services.vendor_key_revoke(user=colleague, key=key)
     assert evidence_services.vendor_key_revoke(user=vendor, key=key).revoked_at is not None

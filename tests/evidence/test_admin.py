@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.contrib import admin, messages
 from django.db import connection
 from django.db.models import Model
@@ -28,9 +27,8 @@ from evidence.models import (
 )
 from pacts.models import Agent, Pact
 from tests.admin import columns, reported, url
-from tests.factories import OrganizationFactory
+from tests.factories import OrganizationFactory, register_key
 from trust_portal.errors import Forbidden
-from trustcore.notes import public_key_pem
 from verdicts.evaluation import agent_evaluate
 from verdicts.models import Verdict
 
@@ -43,8 +41,7 @@ def grant(agent: Agent, vendor: User, buyer: User) -> AccessGrant:
 
 
 def signing_key(user: User, name: str = "ci") -> VendorKey:
-    pem = public_key_pem(Ed25519PrivateKey.generate().public_key()).decode()
-    return services.vendor_key_register(user=user, name=name, public_pem=pem)
+    return register_key(user, name=name)  # type: ignore[no-any-return]
 
 
 @pytest.fixture

@@ -19,11 +19,11 @@ from django.utils import timezone
 
 from accounts.models import ApiToken
 from accounts.services import token_digest
-from evidence import services
-from evidence.models import AccessGrant, EvidenceImport, EvidenceRecord, TokenAgentScope
+from evidence import keyproof, services
+from evidence.models import AccessGrant, EvidenceImport, EvidenceRecord, TokenAgentScope, VendorKey
 from pacts import services as pact_services
 from tests.evidence.files import PROMPTFOO_JSON
-from tests.factories import signing_pem, wire_record
+from tests.factories import MembershipFactory, key_registration, wire_record
 from transparency import log as tlog
 from trustcore import dsse
 
@@ -564,15 +564,41 @@ def test_workbench_is_for_vendors_only(client: Client, request, who) -> None:
 def test_register_and_revoke_keys_in_the_browser_views(client: Client, vendor, buyer, private_key) -> None:
     key_id = dsse.key_id(private_key.public_key())
     client.force_login(vendor)
-    client.post("/evidence/signing-keys/", {"name": "pipeline", "public_pem": signing_pem(private_key)})
+    client.post("/evidence/signing-keys/", key_registration(vendor, private_key, name="pipeline"))
     page = client.get("/evidence/").content.decode()
     assert "pipeline" in page and key_id in page
-    client.post("/evidence/signing-keys/", {"name": "bad", "public_pem": "garbage"})
+    client.post("/evidence/signing-keys/", {**key_registration(vendor, private_key), "public_pem": "garbage"})
 
     client.post(f"/evidence/signing-keys/{key_id}/revoke/")
     assert "revoked" in client.get("/evidence/").content.decode()
     client.force_login(buyer)
     assert client.post(f"/evidence/signing-keys/{key_id}/revoke/").status_code == 404
+
+
+def test_the_keys_page_shows_a_challenge_and_how_to_sign_it(client: Client, vendor) -> None:
+    client.force_login(vendor)
+    page = client.get("/evidence/").content.decode()
+    text = page.split('data-testid="key-challenge">', 1)[1].split("<", 1)[0]
+    assert text.startswith(keyproof.PREFIX)
+    assert f'name="challenge" value="{text}"' in page and 'name="signature"' in page
+    assert "openssl pkeyutl -sign -rawin -inkey signing-key.pem -in challenge.txt" in page
+
+
+def test_a_page_registration_with_a_wrong_signature_says_why_and_registers_nothing(
+    client: Client, vendor, private_key
+) -> None:
+    client.force_login(vendor)
+    body = {**key_registration(vendor, private_key), "signature": keyproof.sign("something else", private_key)}
+    page = client.post("/evidence/signing-keys/", body, follow=True).content.decode()
+    assert "No key registered. The signature does not verify" in page
+    assert not VendorKey.objects.exists()
+
+
+def test_members_see_no_challenge(client: Client, vendor) -> None:
+    colleague = MembershipFactory(organization=vendor.organization, role="member").user
+    client.force_login(colleague)
+    page = client.get("/evidence/").content.decode()
+    assert 'data-testid="key-challenge"' not in page and "Owners of your organization register" in page
 
 
 # --- query counts ---------------------------------------------------------------------------------------------
