@@ -57,7 +57,11 @@ ROLES = [
     "buyer_b_owner",
     "arbiter",
     "staff",
+    "vendor_a_ci_token",
 ]
+# An ingest token of vendor A's member, scoped to vendor A's agent (what a CI pipeline holds). Pages take no
+# tokens, so on pages it is anonymous; over the API it reads what anyone may plus its own submissions.
+CI_TOKEN = "vendor_a_ci_token"
 COLUMNS = ["surface", "method", "path", "object", "note", *ROLES]
 NEW_PASSWORD = "plum-orbit-lantern-42"
 LOGIN_URL = "/accounts/login/"
@@ -126,6 +130,7 @@ class World:
     no_draft: Pact  # v1 published, no draft
     public_record: int
     restricted_record: int
+    ci_record: int  # restricted, submitted with the CI token
     grant: AccessGrant
     owner_token: ApiToken  # a second token of vendor A's owner (not the one the matrix authenticates with)
     member_token: ApiToken
@@ -180,6 +185,11 @@ def build_world() -> World:
     bearer = {
         role: account_services.api_token_create(user=user, name="matrix").plaintext for role, user in users.items()
     }
+    ci = evidence_services.ingest_token_create(user=colleague, name="refund-bot CI", agents=[agent])
+    bearer[CI_TOKEN] = ci.plaintext
+    ci_record = evidence_services.evidence_submit(
+        agent=agent, items=[wire_record(visibility="restricted")], user=colleague, token=ci.token, batch=False
+    )[0]
     owner_token = account_services.api_token_create(user=owner, name="owner's CI").token
     member_token = account_services.api_token_create(user=colleague, name="member's CI").token
     key = register_key(owner, name="release key")
@@ -187,7 +197,9 @@ def build_world() -> World:
     checkpoint = tlog.checkpoint_sign()  # after the evidence: reads never sign
     verdicts = agent_evaluate(agent_id=agent.pk)
     # The world is what the matrix's object column says it is.
-    assert checkpoint.size == 2 and verdicts, "the checkpoint covers both records; the pacts in force have verdicts"
+    assert checkpoint.size == 3 and verdicts, (
+        "the checkpoint covers all three records; the pacts in force have verdicts"
+    )
     assert [v.status for v in published.versions.order_by("number")] == ["published", "draft"]
     assert EvidenceRecord.objects.filter(attachment__isnull=False).count() == 2
     return World(
@@ -201,6 +213,7 @@ def build_world() -> World:
         no_draft=no_draft,
         public_record=public.id,
         restricted_record=restricted.id,
+        ci_record=ci_record.id,
         grant=grant,
         owner_token=owner_token,
         member_token=member_token,
@@ -264,6 +277,7 @@ OBJECTS: dict[str, Callable[[World], tuple[Params, Params]]] = {
     ),
     "public record": lambda w: ({"record_id": w.public_record}, {}),
     "restricted record": lambda w: ({"record_id": w.restricted_record}, {}),
+    "restricted record the CI token submitted": lambda w: ({"record_id": w.ci_record}, {}),
     "grant of vendor A's agent to Buyer A": lambda w: ({"grant_id": w.grant.pk}, {}),
     "token of vendor A's owner": lambda w: ({"token_id": w.owner_token.pk}, {}),
     "token of vendor A's member": lambda w: ({"token_id": w.member_token.pk}, {}),
@@ -619,7 +633,9 @@ def send(cell: Cell, w: World, op: Op, url: str, query: Params) -> Any:
             return call(target)
         return call(target, body, format="multipart" if op.multipart else "json")
     page = Client()
-    if cell.role != "anonymous":
+    if cell.role == CI_TOKEN:
+        page.defaults["HTTP_AUTHORIZATION"] = f"Bearer {w.bearer[cell.role]}"  # pages ignore it
+    elif cell.role != "anonymous":
         page.force_login(w.users[cell.role])
     if cell.method == "GET":
         return page.get(url, query)
@@ -647,13 +663,15 @@ def test_cell(cell: Cell, world: World, db: None) -> None:
     )
     if response.status_code == 302:
         to_login = response["Location"].startswith(LOGIN_URL)
-        if cell.role == "anonymous" and (cell.method, cell.path) not in ANONYMOUS_REDIRECTS_ELSEWHERE:
+        if cell.role in ("anonymous", CI_TOKEN) and (cell.method, cell.path) not in ANONYMOUS_REDIRECTS_ELSEWHERE:
             assert to_login, f"{cell}: an anonymous write must be sent to sign in, not to {response['Location']}"
-        elif cell.role != "anonymous":
+        elif cell.role not in ("anonymous", CI_TOKEN):
             assert not to_login, f"{cell}: a signed-in user was sent to sign in"
     if cell.surface == "api" and response.status_code >= 400:
         assert response["Content-Type"].startswith("application/problem+json"), cell
-        if response.status_code == 403 and op.permission:
+        if response.status_code == 403 and cell.role == CI_TOKEN:
+            assert response.json()["code"] == "token_scope", f"{cell}: refused by the token's scope, {response.json()}"
+        elif response.status_code == 403 and op.permission:
             assert response.json()["detail"] == refusal(op.permission), f"{cell}: {response.json()}"
     if op.probe:
         after = op.probe(world)
