@@ -7,6 +7,7 @@ from django import forms
 from accounts.models import Organization
 from evidence.models import Kind, Visibility
 from pacts.models import Agent
+from trust_portal.web import IdChoiceField, IdMultipleChoiceField, StrictDateTimeField
 
 
 class EvidenceFilterForm(forms.Form):
@@ -42,8 +43,8 @@ class ImportForm(forms.Form):
 
 
 class GrantForm(forms.Form):
-    organization = forms.ModelChoiceField(queryset=Organization.objects.none(), label="Buyer organization")
-    expires_at = forms.DateTimeField(
+    organization = IdChoiceField(queryset=Organization.objects.none(), label="Buyer organization")
+    expires_at = StrictDateTimeField(
         required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), help_text="Optional."
     )
     note = forms.CharField(required=False, max_length=500)
@@ -57,12 +58,12 @@ class GrantForm(forms.Form):
 
 class IngestTokenForm(forms.Form):
     name = forms.CharField(max_length=100, help_text="What will use it, e.g. “refund-bot CI”.")
-    agents = forms.ModelMultipleChoiceField(
+    agents = IdMultipleChoiceField(
         queryset=Agent.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         help_text="The token may submit evidence for these agents only.",
     )
-    expires_at = forms.DateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    expires_at = StrictDateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
 
     def __init__(self, *args, agents=None, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)

@@ -15,10 +15,12 @@ from typing import Any
 
 from django.utils.dateparse import parse_datetime
 
+from trust_portal.sanitise import CONTROL_CHARACTERS, date_time_problem, text_problem, value_problem
+
 KINDS = frozenset({"eval_run", "telemetry", "attestation", "incident_report", "document"})
 VISIBILITIES = frozenset({"public", "restricted"})
-METRIC_RE = re.compile(r"^[a-z][a-z0-9_.]{0,62}$")
-SHA256_RE = re.compile(r"^(sha256:)?([0-9a-f]{64})$")
+METRIC_RE = re.compile(r"[a-z][a-z0-9_.]{0,62}")  # fullmatch: "$" would let a trailing newline through
+SHA256_RE = re.compile(r"(sha256:)?([0-9a-f]{64})")
 ALLOWED_FIELDS = frozenset(
     {
         "kind",
@@ -132,6 +134,10 @@ def _time(raw: Any, name: str, problems: list[Problem], prefix: str) -> datetime
             {"field": prefix + name, "message": "The date-time needs a time zone (Z or ±hh:mm).", "code": "invalid"}
         )
         return None
+    out_of_range = date_time_problem(parsed)
+    if out_of_range:
+        problems.append({"field": prefix + name, "message": out_of_range, "code": "date_out_of_range"})
+        return None
     return parsed
 
 
@@ -142,6 +148,9 @@ def _text(raw: Any, name: str, limit: int, problems: list[Problem], prefix: str)
         problems.append(
             {"field": prefix + name, "message": f"Expected a string of at most {limit} characters.", "code": "invalid"}
         )
+        return ""
+    if CONTROL_CHARACTERS.search(raw):
+        problems.append({"field": prefix + name, "message": text_problem(raw) or "", "code": "control_character"})
         return ""
     return raw
 
@@ -166,7 +175,7 @@ def validate_record(raw: Any, *, now: datetime, prefix: str = "") -> tuple[Clean
             }
         )
     metric = raw.get("metric")
-    if not isinstance(metric, str) or not METRIC_RE.match(metric):
+    if not isinstance(metric, str) or not METRIC_RE.fullmatch(metric):
         problems.append(
             {
                 "field": prefix + "metric",
@@ -275,6 +284,14 @@ def validate_record(raw: Any, *, now: datetime, prefix: str = "") -> tuple[Clean
             }
         )
         payload = {}
+    elif payload:
+        # The API's parser holds whole bodies to the input limits; this is for what it never saw (a signed
+        # envelope's payload). A record's payload sits inside the record and, in a batch, the list.
+        refused = value_problem(payload, (), depth=2)
+        if refused:
+            where = f"{prefix}payload.{refused.field}" if refused.field else f"{prefix}payload"
+            problems.append({"field": where, "message": refused.message, "code": refused.code})
+            payload = {}
 
     measurement = raw.get("measurement") or {}
     if not isinstance(measurement, dict):
@@ -298,7 +315,7 @@ def validate_record(raw: Any, *, now: datetime, prefix: str = "") -> tuple[Clean
     )
     dataset_hash = ""
     if measurement.get("dataset_hash") is not None:
-        match = SHA256_RE.match(str(measurement["dataset_hash"]))
+        match = SHA256_RE.fullmatch(str(measurement["dataset_hash"]))
         if not match:
             problems.append(
                 {
@@ -334,6 +351,13 @@ def validate_record(raw: Any, *, now: datetime, prefix: str = "") -> tuple[Clean
                 "code": "invalid",
             }
         )
+    elif attachment is not None:
+        for name in ("filename", "content_type"):
+            if isinstance(attachment.get(name), str) and CONTROL_CHARACTERS.search(attachment[name]):
+                message = text_problem(attachment[name]) or ""
+                problems.append(
+                    {"field": f"{prefix}attachment.{name}", "message": message, "code": "control_character"}
+                )
 
     if problems:
         return None, problems

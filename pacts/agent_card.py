@@ -15,6 +15,7 @@ from typing import Any
 import jsonschema
 
 from pacts.documents import DocumentError, json_path
+from trust_portal.sanitise import escaped, value_problem
 
 MAX_CARD_BYTES = 64 * 1024
 
@@ -60,6 +61,11 @@ def _validator() -> jsonschema.protocols.Validator:
 def card_errors(card: Any) -> list[DocumentError]:
     if not isinstance(card, dict):
         return [DocumentError("$", "Expected an Agent Card JSON object.")]
+    refused = value_problem(card)  # the API's parser checked it already; a card may come from elsewhere too
+    if refused:
+        return [
+            DocumentError(json_path(escaped(p) if isinstance(p, str) else p for p in refused.parts), refused.message)
+        ]
     if len(json.dumps(card)) > MAX_CARD_BYTES:
         return [DocumentError("$", f"The card is larger than {MAX_CARD_BYTES:,} bytes.")]
     errors: list[DocumentError] = []

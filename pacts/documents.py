@@ -20,6 +20,7 @@ import jsonschema
 import yaml
 from jsonschema.exceptions import ValidationError as SchemaError
 
+from trust_portal.sanitise import MAX_DEPTH, MAX_NUMBER_CHARS, InputRefused, check_value, escaped, loads_json
 from trustcore import jcs
 
 SCHEMA_ID = "pact/v1"
@@ -63,20 +64,40 @@ class DocumentTooLarge(Exception):
 # --- parsing ----------------------------------------------------------------------------
 
 
-class _NoAliasSafeLoader(yaml.SafeLoader):
-    """Safe YAML without anchors/aliases: a few bytes of aliases can expand into gigabytes."""
+class _LimitedSafeLoader(yaml.SafeLoader):
+    """Safe YAML within the input limits (trust_portal.sanitise): no anchors/aliases (a few bytes of aliases can
+    expand into gigabytes), at most MAX_DEPTH levels (the composer recurses: deeper would exhaust the stack) and
+    number literals of at most MAX_NUMBER_CHARS characters (turning 5,000 digits into an int is an error of its
+    own). The parser refuses raw control characters; escaped ones ("\\0") are refused after loading."""
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self.depth = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.composer.ComposerError(
-                None, None, "YAML aliases (*name) are not accepted in pact documents", event.start_mark
-            )
-        return super().compose_node(parent, index)
+            self._refuse("YAML aliases (*name) are not accepted in pact documents")
+        if not self.check_event(yaml.SequenceStartEvent, yaml.MappingStartEvent):
+            node: Any = super().compose_node(parent, index)
+            if node.tag.endswith((":int", ":float")) and len(node.value) > MAX_NUMBER_CHARS:
+                raise yaml.composer.ComposerError(
+                    None, None, f"a number of more than {MAX_NUMBER_CHARS} characters", node.start_mark
+                )
+            return node
+        if self.depth >= MAX_DEPTH:
+            self._refuse(f"nested deeper than {MAX_DEPTH} levels")
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def _refuse(self, problem: str) -> None:
+        raise yaml.composer.ComposerError(None, None, problem, self.peek_event().start_mark)
 
 
 def parse_text(text: str | bytes) -> Any:
-    """Parse JSON or YAML text into data; errors carry line and column."""
+    """Parse JSON or YAML text into data within the input limits; errors carry line and column."""
     if isinstance(text, bytes):
         size = len(text)
         try:
@@ -86,7 +107,7 @@ def parse_text(text: str | bytes) -> Any:
                 [DocumentError("$", f"The document is not UTF-8 text (byte {error.start}).")], code="parse_error"
             ) from None
     else:
-        size = len(text.encode("utf-8"))
+        size = len(text.encode("utf-8", "surrogatepass"))
     if size > MAX_DOCUMENT_BYTES:
         raise DocumentTooLarge(size)
     stripped = text.lstrip()
@@ -94,26 +115,37 @@ def parse_text(text: str | bytes) -> Any:
         raise DocumentInvalid(
             [DocumentError("$", "The document is empty; expected a pact/v1 object.")], code="parse_error"
         )
-    if stripped[0] in "{[":
-        try:
-            data = json.loads(text, parse_constant=_refuse_constant)
-        except json.JSONDecodeError as error:
-            raise DocumentInvalid(
-                [
-                    DocumentError(
-                        "$",
-                        f"Invalid JSON: {error.msg} at line {error.lineno}, column {error.colno}.",
-                        error.lineno,
-                        error.colno,
-                    )
-                ],
-                code="parse_error",
-            ) from None
-        except ValueError as error:
-            raise DocumentInvalid([DocumentError("$", str(error))], code="parse_error") from None
-        return _json_safe(data, "$")
     try:
-        data = yaml.load(text, Loader=_NoAliasSafeLoader)  # noqa: S506 - a SafeLoader subclass
+        if stripped[0] in "{[":
+            return _parse_json(text)
+        return check_value(_json_safe(_parse_yaml(text), "$"))
+    except InputRefused as refused:
+        where = json_path(escaped(part) if isinstance(part, str) else part for part in refused.parts)
+        raise DocumentInvalid([DocumentError(where, refused.message)], code="parse_error") from None
+
+
+def _parse_json(text: str) -> Any:
+    try:
+        return loads_json(text)
+    except json.JSONDecodeError as error:
+        raise DocumentInvalid(
+            [
+                DocumentError(
+                    "$",
+                    f"Invalid JSON: {error.msg} at line {error.lineno}, column {error.colno}.",
+                    error.lineno,
+                    error.colno,
+                )
+            ],
+            code="parse_error",
+        ) from None
+    except ValueError as error:
+        raise DocumentInvalid([DocumentError("$", f"Invalid JSON: {error}.")], code="parse_error") from None
+
+
+def _parse_yaml(text: str) -> Any:
+    try:
+        return yaml.load(text, Loader=_LimitedSafeLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
@@ -124,11 +156,6 @@ def parse_text(text: str | bytes) -> Any:
         ) from None
     except yaml.YAMLError as error:
         raise DocumentInvalid([DocumentError("$", f"Invalid YAML: {error}.")], code="parse_error") from None
-    return _json_safe(data, "$")
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"Invalid JSON: {name} is not a number JSON allows.")
 
 
 def _json_safe(value: Any, path: str) -> Any:

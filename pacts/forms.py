@@ -8,7 +8,10 @@ from typing import Any
 from django import forms
 
 from pacts.models import ConsequenceLevel
+from trust_portal.sanitise import InputRefused, loads_json
+from trust_portal.web import StrictDateTimeField
 
+MAX_VERSION = 2**31 - 1  # a version number is a PositiveIntegerField
 DOCUMENT_WIDGET = forms.Textarea(
     attrs={"rows": 24, "spellcheck": "false", "autocomplete": "off", "class": "code-editor"}
 )
@@ -46,9 +49,15 @@ class AgentForm(forms.Form):
         card = None
         if text and text.strip():
             try:
-                card = json.loads(text)
+                card = loads_json(text)
+            except InputRefused as refused:
+                self.add_error(
+                    "agent_card", f"{refused.field}: {refused.message}" if refused.field else refused.message
+                )
             except json.JSONDecodeError as error:
                 self.add_error("agent_card", f"Invalid JSON: {error.msg} at line {error.lineno}, column {error.colno}.")
+            except ValueError as error:
+                self.add_error("agent_card", f"Invalid JSON: {error}.")
         data["agent_card"] = card
         if not data.get("name") and card is None and not self.errors:
             self.add_error("name", "Give a name, or an Agent Card to take it from.")
@@ -78,7 +87,7 @@ class DraftForm(forms.Form):
 
 
 class PublishForm(forms.Form):
-    effective_from = forms.DateTimeField(
+    effective_from = StrictDateTimeField(
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         help_text="When the new version takes over (UTC). Empty: now.",
@@ -87,5 +96,5 @@ class PublishForm(forms.Form):
 
 
 class DiffForm(forms.Form):
-    from_version = forms.IntegerField(min_value=1, label="From version")
-    to_version = forms.IntegerField(min_value=1, label="To version")
+    from_version = forms.IntegerField(min_value=1, max_value=MAX_VERSION, label="From version")
+    to_version = forms.IntegerField(min_value=1, max_value=MAX_VERSION, label="To version")

@@ -352,3 +352,11 @@ LOGGING = {
     },
     "loggers": {"django.db.backends": {"level": "INFO"}, "celery.app.trace": {"level": "WARNING"}},
 }
+
+# --- Input sanitiser (docs/input.md) ----------------------------------------------------------------------------
+# Control characters in the path, query, headers and page forms are refused before the session middleware reads
+# the session cookie (a NUL in it would reach PostgreSQL): first after the static files.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+    "trust_portal.web.InputSanitiserMiddleware",
+)

@@ -13,6 +13,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("evidence.api.urls")),
     path("", include("transparency.api.urls")),
     path("", include("verdicts.api.urls")),
+    path("", include("reputation.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -24,7 +25,15 @@ urlpatterns = [
     path("", include("evidence.urls")),
     path("", include("transparency.urls")),
     path("", include("verdicts.urls")),
+    path("", include("reputation.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     re_path(r"^api/", api_not_found),
 ]
+
+# Under DEBUG=0 Django answers errors raised outside DRF's handler with these: problem+json under /api/, pages
+# elsewhere (templates/400.html … 500.html).
+handler400 = "trust_portal.web.bad_request"
+handler403 = "trust_portal.web.permission_denied"
+handler404 = "trust_portal.web.page_not_found"
+handler500 = "trust_portal.web.server_error"

@@ -8,7 +8,6 @@ from typing import Any
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import FileUploadParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -29,6 +28,7 @@ from pacts.selectors import agent_get
 from trust_portal.api.exceptions import problem_response
 from trust_portal.api.pagination import CursorPagination, paginated_response
 from trust_portal.api.params import query_filters
+from trust_portal.api.parsers import SafeFileUploadParser, SafeMultiPartParser
 from trust_portal.api.schema import PROBLEM
 
 IDEMPOTENCY = OpenApiParameter(
@@ -129,7 +129,7 @@ class AgentEvidenceImportView(APIView):
     permission_classes = [IsAuthenticated, TokenScopeAllows]
     content_negotiation_class = _FormatIsNotARenderer
     scoped_tokens_may_write = True  # the service checks the token's agents
-    parser_classes = [MultiPartParser, FileUploadParser]
+    parser_classes = [SafeMultiPartParser, SafeFileUploadParser]
 
     @extend_schema(
         parameters=[

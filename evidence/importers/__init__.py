@@ -44,8 +44,21 @@ def importers() -> dict[str, Importer]:
     from evidence.importers import generic, inspect_ai, promptfoo
 
     return {
-        "inspect": inspect_ai.parse,
-        "promptfoo": promptfoo.parse,
+        "inspect": _structural(inspect_ai.parse, "an Inspect log"),
+        "promptfoo": _structural(promptfoo.parse, "a promptfoo results file"),
         "jsonl": generic.parse_jsonl,
         "csv": generic.parse_csv,
     }
+
+
+def _structural(parse: Importer, what: str) -> Importer:
+    """A tool's file is nested data of someone else's design: a part of the wrong type (a list where the format
+    has an object, a string for a number) is the file's fault, a 400 that says so, never a 500."""
+
+    def guarded(data: bytes, options: ImportOptions) -> Parsed:
+        try:
+            return parse(data, options)
+        except (AttributeError, TypeError, KeyError, IndexError, ValueError, OverflowError) as error:
+            raise ImportError_(f"Not {what} this portal can read: a part has an unexpected type ({error}).") from None
+
+    return guarded

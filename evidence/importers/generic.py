@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from typing import Any
 
 from evidence.importers import ImportError_, ImportOptions, Parsed
+from trust_portal.sanitise import MAX_NUMBER_CHARS, InputRefused, escaped, loads_json, text_problem
 
 CSV_NUMBER_FIELDS = ("value",)
 CSV_INT_FIELDS = ("successes", "trials")
@@ -30,7 +30,11 @@ def parse_jsonl(data: bytes, options: ImportOptions) -> Parsed:
         if not line.strip():
             continue
         try:
-            record = json.loads(line, parse_constant=_refuse)
+            record = loads_json(line)
+        except InputRefused as refused:
+            where = f"line {number}" + (f": {refused.field}" if refused.field else "")
+            errors.append({"field": where, "message": refused.message, "code": refused.code})
+            continue
         except ValueError as error:
             errors.append({"field": f"line {number}", "message": f"Invalid JSON: {error}", "code": "parse_error"})
             continue
@@ -47,6 +51,16 @@ def parse_csv(data: bytes, options: ImportOptions) -> Parsed:
     """Columns: kind, metric, value | values (';'-separated) | successes + trials, observed_from, observed_to,
     and optionally source_tool, source_version, visibility, task, task_version, dataset_hash, scorer."""
     reader = csv.DictReader(io.StringIO(_text(data)))
+    try:
+        return _read_csv(reader, options)
+    except csv.Error as error:  # a cell beyond the csv module's field size limit (128 KiB), a stray quote, …
+        raise ImportError_(
+            f"Line {reader.line_num}: not readable as CSV ({error}).",
+            [{"field": f"line {reader.line_num}", "message": str(error), "code": "parse_error"}],
+        ) from None
+
+
+def _read_csv(reader: csv.DictReader[str], options: ImportOptions) -> Parsed:
     required = {"metric", "observed_from", "observed_to"}
     missing = required - set(reader.fieldnames or [])
     if missing:
@@ -55,6 +69,10 @@ def parse_csv(data: bytes, options: ImportOptions) -> Parsed:
     errors = []
     for row in reader:
         line = reader.line_num
+        refused = _cell_problem(row)
+        if refused:
+            errors.append({"field": f"line {line}: {refused[0]}", "message": refused[1], "code": "invalid"})
+            continue
         record: dict[str, Any] = {
             "kind": row.get("kind") or options.kind,
             "metric": row["metric"],
@@ -64,12 +82,12 @@ def parse_csv(data: bytes, options: ImportOptions) -> Parsed:
         try:
             for name in CSV_NUMBER_FIELDS:
                 if row.get(name):
-                    record[name] = float(row[name])
+                    record[name] = float(_number(row[name]))
             if row.get("values"):
-                record["values"] = [float(v) for v in row["values"].split(";") if v.strip()]
+                record["values"] = [float(_number(v)) for v in row["values"].split(";") if v.strip()]
             for name in CSV_INT_FIELDS:
                 if row.get(name):
-                    record[name] = int(row[name])
+                    record[name] = int(_number(row[name]))
         except ValueError as error:
             errors.append({"field": f"line {line}", "message": f"Not a number: {error}", "code": "invalid"})
             continue
@@ -95,5 +113,17 @@ def _defaults(record: dict[str, Any], options: ImportOptions) -> dict[str, Any]:
     return record
 
 
-def _refuse(name: str) -> Any:
-    raise ValueError(f"{name} is not a number JSON allows")
+def _cell_problem(row: dict[Any, Any]) -> tuple[str, str] | None:
+    """(column, why) for the first cell (or header) holding a control character."""
+    for column, cell in row.items():
+        for text in [column, *(cell if isinstance(cell, list) else [cell])]:
+            problem = text_problem(text) if isinstance(text, str) else None
+            if problem:
+                return escaped(str(column)), problem
+    return None
+
+
+def _number(text: str) -> str:
+    if len(text.strip()) > MAX_NUMBER_CHARS:
+        raise ValueError(f"a number of more than {MAX_NUMBER_CHARS} characters")
+    return text

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import struct
 import zipfile
 from typing import Any
 
 from evidence.importers import ImportError_, ImportOptions, Parsed
+from trust_portal.sanitise import InputRefused, loads_json
 from trustcore import jcs
 
 ZSTD_METHOD = 93
@@ -58,9 +58,18 @@ def _read_entry(archive: zipfile.ZipFile, raw: bytes, name: str) -> Any:
     else:
         data = archive.read(info)
     try:
-        return json.loads(data)
+        return loads_json(data)
+    except InputRefused as refused:
+        raise _refusal(name, refused) from None
     except ValueError as error:
         raise ImportError_(f"{name} is not JSON ({error}).") from None
+
+
+def _refusal(name: str, refused: InputRefused) -> ImportError_:
+    where = f"{name}: {refused.field}" if refused.field else name
+    return ImportError_(
+        f"{where}: {refused.message}", [{"field": where, "message": refused.message, "code": refused.code}]
+    )
 
 
 def _load(data: bytes) -> tuple[dict[str, Any], list[dict[str, Any]], str]:
@@ -74,7 +83,9 @@ def _load(data: bytes) -> tuple[dict[str, Any], list[dict[str, Any]], str]:
         summaries = _read_entry(archive, data, "summaries.json") if "summaries.json" in archive.namelist() else []
         return header, summaries, "eval"
     try:
-        log = json.loads(data)
+        log = loads_json(data)
+    except InputRefused as refused:
+        raise _refusal("log", refused) from None
     except ValueError as error:
         raise ImportError_(f"Not an Inspect log: invalid JSON ({error}).") from None
     if not isinstance(log, dict):
@@ -84,10 +95,12 @@ def _load(data: bytes) -> tuple[dict[str, Any], list[dict[str, Any]], str]:
 
 def parse(data: bytes, options: ImportOptions) -> Parsed:
     header, samples, log_format = _load(data)
+    if not isinstance(header, dict) or not isinstance(samples, list):
+        raise ImportError_("Not an Inspect log: expected a JSON object with a list of samples.")
     evaluation = header.get("eval")
     results = header.get("results") or {}
     stats = header.get("stats") or {}
-    if not isinstance(evaluation, dict) or not evaluation.get("task"):
+    if not isinstance(evaluation, dict) or not evaluation.get("task") or not isinstance(evaluation["task"], str):
         raise ImportError_(
             "Not an Inspect log: no eval.task.", [{"field": "eval.task", "message": "Required.", "code": "required"}]
         )

@@ -11,30 +11,44 @@ latency record with the per-test latencies.
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import datetime, timedelta
 from typing import Any
 
 from evidence.importers import ImportError_, ImportOptions, Parsed
+from trust_portal.sanitise import InputRefused, date_time_problem, loads_json
 from trustcore import jcs
+
+MAX_DURATION_MS = 366 * 24 * 3600 * 1000  # a year: an eval that ran longer is a corrupt file
 
 
 def parse(data: bytes, options: ImportOptions) -> Parsed:
     try:
-        document = json.loads(data)
+        document = loads_json(data)
+    except InputRefused as refused:
+        where = refused.field or "results file"
+        raise ImportError_(
+            f"{where}: {refused.message}", [{"field": where, "message": refused.message, "code": refused.code}]
+        ) from None
     except ValueError as error:
         raise ImportError_(f"Not a promptfoo results file: invalid JSON ({error}).") from None
     results = document.get("results") if isinstance(document, dict) else None
     if not isinstance(results, dict) or not isinstance(results.get("results"), list):
         raise ImportError_("Not a promptfoo results file: no results.results list.")
-    rows = results["results"]
+    rows = [row for row in results["results"] if isinstance(row, dict)]
     if not rows:
         raise ImportError_("The results file holds no test results.")
-    stats = results.get("stats") or {}
-    config = document.get("config") or {}
-    version = str((document.get("metadata") or {}).get("promptfooVersion", ""))
-    started = _parse_time(results.get("timestamp") or (document.get("metadata") or {}).get("evaluationCreatedAt"))
-    finished = started + timedelta(milliseconds=float(stats.get("durationMs") or 0))
+    stats, config, metadata = (
+        _object(part) for part in (results.get("stats"), document.get("config"), document.get("metadata"))
+    )
+    version = str(metadata.get("promptfooVersion", ""))
+    started = _parse_time(results.get("timestamp") or metadata.get("evaluationCreatedAt"))
+    duration = stats.get("durationMs") or 0
+    if not isinstance(duration, (int, float)) or not 0 <= duration <= MAX_DURATION_MS:
+        raise ImportError_(f"results.stats.durationMs: expected milliseconds between 0 and {MAX_DURATION_MS:.0f}.")
+    try:
+        finished = started + timedelta(milliseconds=duration)
+    except OverflowError:
+        raise ImportError_("results.stats.durationMs: the run would end after the year 9999.") from None
     tests = config.get("tests") or []
     dataset = hashlib.sha256(jcs.dumps(tests)).hexdigest() if tests else ""
     task = str(config.get("description") or "promptfoo eval")[:200]
@@ -83,13 +97,21 @@ def parse(data: bytes, options: ImportOptions) -> Parsed:
     )
 
 
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _parse_time(raw: Any) -> datetime:
     if not isinstance(raw, str):
         raise ImportError_("The results file has no timestamp.")
     try:
-        return datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
         raise ImportError_(f"Unreadable timestamp {raw!r}.") from None
+    problem = date_time_problem(moment)
+    if problem:
+        raise ImportError_(f"Timestamp {raw!r}: {problem}")
+    return moment
 
 
 def _iso(moment: datetime) -> str:

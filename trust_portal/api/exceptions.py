@@ -11,14 +11,30 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from trust_portal.errors import DomainError, TooManyAttempts
+from trust_portal.sanitise import escaped
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+def problem_body(
+    *, status_code: int, title: str, detail: str, code: str, errors: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": f"urn:trust-portal:problem:{code}",
+        "title": title,
+        "status": status_code,
+        "detail": detail,
+        "code": code,
+    }
+    if errors:
+        body["errors"] = errors
+    return body
 
 
 def problem_response(
@@ -31,15 +47,7 @@ def problem_response(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> Response:
-    body: dict[str, Any] = {
-        "type": f"urn:trust-portal:problem:{code}",
-        "title": title,
-        "status": status_code,
-        "detail": detail,
-        "code": code,
-    }
-    if errors:
-        body["errors"] = errors
+    body = problem_body(status_code=status_code, title=title, detail=detail, code=code, errors=errors)
     body.update(extra)
     return Response(body, status=status_code, headers=headers, content_type=PROBLEM_CONTENT_TYPE)
 
@@ -119,18 +127,16 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     return problem
 
 
-def api_not_found(request: Any, *args: Any, **kwargs: Any) -> Any:
-    """Unknown paths under /api/ answer in the API's error format, not an HTML page."""
-    from django.http import JsonResponse
+def problem_json(
+    *, status_code: int, title: str, detail: str, code: str, errors: list[dict[str, Any]] | None = None
+) -> HttpResponse:
+    """The same problem outside DRF (middleware, Django's error handlers), where no renderer runs."""
+    body = problem_body(status_code=status_code, title=title, detail=detail, code=code, errors=errors)
+    return JsonResponse(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE)
 
-    return JsonResponse(
-        {
-            "type": "urn:trust-portal:problem:not_found",
-            "title": "Not found",
-            "status": 404,
-            "detail": f"No API endpoint at {request.path}.",
-            "code": "not_found",
-        },
-        status=404,
-        content_type=PROBLEM_CONTENT_TYPE,
+
+def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    """Unknown paths under /api/ answer in the API's error format, not an HTML page."""
+    return problem_json(
+        status_code=404, title="Not found", detail=f"No API endpoint at {escaped(request.path)}.", code="not_found"
     )

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC
 from typing import Any
 
 from rest_framework import serializers
 from rest_framework.request import Request
 
 from trust_portal.errors import InvalidQuery
+from trust_portal.sanitise import date_time_problem
 
 _WHOLE = re.compile(r"[0-9]{1,18}")
 
@@ -55,8 +55,8 @@ class StrictDateTimeField(serializers.DateTimeField):
     def to_internal_value(self, value: Any) -> Any:
         try:
             moment = super().to_internal_value(value)
-            if moment.tzinfo is not None:
-                moment.astimezone(UTC)
         except (ValueError, OverflowError):
             self.fail("invalid", format="RFC 3339, e.g. 2026-11-20T00:00:00Z")
+        if date_time_problem(moment):
+            self.fail("invalid", format="RFC 3339 within years 1–9999 in UTC, e.g. 2026-11-20T00:00:00Z")
         return moment
