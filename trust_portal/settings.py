@@ -299,6 +299,10 @@ API_PAGE_SIZE_MAX_ANON = env.int("API_PAGE_SIZE_MAX_ANON", default=50, minimum=1
 API_PAGE_SIZE_MAX = env.int("API_PAGE_SIZE_MAX", default=500, minimum=1, maximum=5000)
 API_PAGE_MAX_BYTES = env.int("API_PAGE_MAX_BYTES", default=1024 * 1024, minimum=16 * 1024)
 
+if API_PAGE_SIZE_MAX_ANON > API_PAGE_SIZE_MAX:
+    raise ImproperlyConfigured(
+        f"API_PAGE_SIZE_MAX_ANON={API_PAGE_SIZE_MAX_ANON} must be at most API_PAGE_SIZE_MAX={API_PAGE_SIZE_MAX}."
+    )
 SPECTACULAR_SETTINGS = {
     "TITLE": "Trust Portal API",
     "DESCRIPTION": "Behavioral contracts (pacts) for AI agents: define, capture, interpret, act.",

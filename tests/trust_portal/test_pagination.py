@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from evidence import services as evidence_services
 from pacts import services as pact_services
+from tests.trust_portal.test_settings import refused
 
 pytestmark = pytest.mark.django_db
 
@@ -92,3 +93,7 @@ def test_an_anonymous_evidence_list_of_large_records_is_bounded_in_items_and_byt
     assert len(body["results"]) < 50  # the byte budget cut the page before the anonymous cap
     assert len(response.content) < 1024 * 1024 + 4096
     assert body["next"]
+
+
+def test_an_anonymous_cap_above_the_signed_in_cap_stops_start_up() -> None:
+    assert "API_PAGE_SIZE_MAX_ANON" in refused({"API_PAGE_SIZE_MAX_ANON": "200", "API_PAGE_SIZE_MAX": "100"})
