@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "evidence",
     "transparency",
     "verdicts",
+    "reputation",
 ]
 
 MIDDLEWARE = [
@@ -298,11 +299,11 @@ PAGE_THROTTLE_EXEMPT_PREFIXES = ("/static/", "/media/", "/api/", "/healthz", "/f
 API_PAGE_SIZE_MAX_ANON = env.int("API_PAGE_SIZE_MAX_ANON", default=50, minimum=1, maximum=500)
 API_PAGE_SIZE_MAX = env.int("API_PAGE_SIZE_MAX", default=500, minimum=1, maximum=5000)
 API_PAGE_MAX_BYTES = env.int("API_PAGE_MAX_BYTES", default=1024 * 1024, minimum=16 * 1024)
-
 if API_PAGE_SIZE_MAX_ANON > API_PAGE_SIZE_MAX:
     raise ImproperlyConfigured(
         f"API_PAGE_SIZE_MAX_ANON={API_PAGE_SIZE_MAX_ANON} must be at most API_PAGE_SIZE_MAX={API_PAGE_SIZE_MAX}."
     )
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Trust Portal API",
     "DESCRIPTION": "Behavioral contracts (pacts) for AI agents: define, capture, interpret, act.",
@@ -342,6 +343,7 @@ SPECTACULAR_SETTINGS = {
         },
     },
     "SECURITY": [{"bearerAuth": []}, {"cookieAuth": []}],
+    "ENUM_NAME_OVERRIDES": {"TierEnum": "reputation.models.Tier"},
 }
 
 # --- Logging --------------------------------------------------------------------
@@ -364,3 +366,8 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
     "trust_portal.web.InputSanitiserMiddleware",
 )
+
+
+# --- the trust loop (reputation) ----------------------------------------------------------------------------------
+SCORE_HALF_LIFE_DAYS = env.int("SCORE_HALF_LIFE_DAYS", default=30, minimum=1, maximum=3650)
+TIER_UPGRADE_DAYS = env.int("TIER_UPGRADE_DAYS", default=14, minimum=0, maximum=365)

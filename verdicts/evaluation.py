@@ -20,6 +20,7 @@ from django.utils import timezone
 from evidence.buckets import BUCKET_FIELDS
 from evidence.models import EvidenceRecord, MetricBucket, Visibility
 from pacts.models import Agent, Pact, PactVersion
+from pacts.selectors import version_in_force
 from trustcore.evaluator import (
     DAY,
     HOUR,
@@ -37,7 +38,7 @@ from trustcore.evaluator import (
     window,
 )
 from trustcore.evaluator import Verdict as Computed
-from verdicts.hooks import clauses_under_dispute
+from verdicts.hooks import after_evaluation, clauses_under_dispute
 from verdicts.models import Verdict
 
 
@@ -127,13 +128,18 @@ def _same(previous: Verdict, computed: Computed, version: PactVersion, disputed:
     return math.isclose(previous.measured, computed.measured, rel_tol=1e-9, abs_tol=1e-12)
 
 
+@transaction.atomic
 def agent_evaluate(*, agent_id: int, now: datetime | None = None) -> list[Verdict]:
-    """Evaluate every clause of the agent's pacts in force; returns the verdict rows written (changes only)."""
+    """Evaluate every clause of the agent's pacts in force; returns the verdict rows written (changes only).
+
+    One transaction: the verdicts and what the ``evaluated`` hook derives from them (score, tier) commit
+    together, so no reader sees a breach recorded and the old tier still granted.
+    """
     now = now or timezone.now()
     disputed = clauses_under_dispute(agent_id)
     written: list[Verdict] = []
     for pact in Pact.objects.filter(agent_id=agent_id):
-        version = pact.versions.in_force(at=now).order_by("-number").prefetch_related("clauses").first()
+        version = version_in_force(pact=pact, at=now)
         if version is None:
             continue
         with transaction.atomic():
@@ -150,6 +156,7 @@ def agent_evaluate(*, agent_id: int, now: datetime | None = None) -> list[Verdic
                 if previous is not None:
                     Verdict.objects.filter(pk=previous.pk).update(is_current=False)
                 written.append(_write(agent_id, pact, version, spec, computed, is_disputed, now, restricted))
+    after_evaluation(agent_id, written, now)
     return written
 
 

@@ -3,13 +3,20 @@
 ``disputed_clauses``: functions ``(agent_id) -> set[(pact_id, clause_id)]`` naming the clauses an open
 dispute covers. The disputes app registers one; evaluation marks those verdicts ``disputed`` beside
 their computed status.
+
+``evaluated``: functions ``(agent_id, written, now) -> None`` called at the end of every evaluation of an
+agent, inside its transaction, with the verdict rows it wrote (maybe none): the reputation app re-scores and
+re-tiers there, so a breach and the downgrade it causes commit together.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 
 disputed_clauses: list[Callable[[int], set[tuple[int, str]]]] = []
+evaluated: list[Callable[[int, list[Any], datetime], Any]] = []
 
 
 def clauses_under_dispute(agent_id: int) -> set[tuple[int, str]]:
@@ -17,3 +24,8 @@ def clauses_under_dispute(agent_id: int) -> set[tuple[int, str]]:
     for provider in disputed_clauses:
         found |= provider(agent_id)
     return found
+
+
+def after_evaluation(agent_id: int, written: list[Any], now: datetime) -> None:
+    for handler in evaluated:
+        handler(agent_id, written, now)

@@ -24,14 +24,18 @@ def clause_board(request: HttpRequest, agent: Any) -> dict[str, Any] | None:
         clause = item.clause
         percent = bool(clause and clause.metric_kind == "binary" and clause.aggregation != "count" and not clause.unit)
         # A verdict withheld from this reader has no measured series to draw: its card says why instead.
-        figure = None if getattr(item.verdict, "withheld", False) else compliance_figure(
-            title=f"{item.verdict.clause_id}",
-            unit=clause.unit if clause else "",
-            threshold=item.verdict.threshold,
-            comparator=item.verdict.comparator,
-            verdicts=series,
-            now=now,
-            percent=percent,
+        figure = (
+            None
+            if getattr(item.verdict, "withheld", False)
+            else compliance_figure(
+                title=f"{item.verdict.clause_id}",
+                unit=clause.unit if clause else "",
+                threshold=item.verdict.threshold,
+                comparator=item.verdict.comparator,
+                verdicts=series,
+                now=now,
+                percent=percent,
+            )
         )
         rows.append({"status": item, "figure": figure, "figure_id": f"figure-{index}", "percent": percent})
     return {"template": "verdicts/_clause_board.html", "context": {"rows": rows, "agent": agent, "now": now}}

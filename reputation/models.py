@@ -1,0 +1,304 @@
+"""The trust loop (layer 4, "act"): scores, tiers, engagements, access policies and decisions, the ledger.
+
+State of an agent's reputation (one ``Reputation`` row per agent, rewritten by ``reputation.services``
+only, inside the evaluation task's transaction, so verdicts and the tier they imply commit together)::
+
+    score, lower_bound    ``trustcore.score.compute`` over the verdict history (algorithm ``score/1``)
+    tier                  ``trustcore.score.target_tier`` + ``next_tier`` (hysteresis)
+
+    unverified ──first verdict──▶ probation ──bound ≥ 65 for 14 days──▶ standard ──bound ≥ 85 for 14 days──▶ trusted
+        ▲                            ▲  ▲                                   │                                 │
+        │                            │  └──────bound falls / pact stale────┴─────────────(at once)──────────┘
+        └──no pact in force──────────┤
+                                     └──no critical clause fails── suspended ◀──critical clause breached or stale
+                                                                                 (from any tier, at once)
+
+Every change of score writes a ``ScoreEvent`` (what moved it, by how much, and the inputs that recompute it);
+every change of tier a ``TierChange`` (old, new, reason, source), as healthchecks keeps a ``Flip``.
+
+Engagement: a buyer organization engages an agent under the pact version in force::
+
+    active ──end (buyer)──▶ ended          (ends_on passed: ended too; ``is_active`` answers for a moment)
+
+Ledger entry (a service credit a breach earns an engaged buyer)::
+
+    pending_cure ──cure period over (sweep)──▶ owed ──pay / waive (vendor owner)──▶ paid | waived
+         │                                      │
+         └───────────cancel (a ruling)──────────┴──▶ cancelled
+
+Access policy: a buyer's rules, versioned (``PolicyRevision``; editing writes a new revision), and each
+decision logged (``Decision``) with the revision it applied, its input, result, every condition and reason.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Organization
+from accounts.permissions import RestrictedQuerySet
+from pacts.models import Agent, Pact, PactVersion
+from verdicts.models import Verdict
+
+
+class Tier(models.TextChoices):
+    SUSPENDED = "suspended", "Suspended"
+    UNVERIFIED = "unverified", "Unverified"
+    PROBATION = "probation", "Probation"
+    STANDARD = "standard", "Standard"
+    TRUSTED = "trusted", "Trusted"
+
+
+class Reputation(models.Model):
+    """An agent's current score, bound and tier (the latest ``ScoreEvent`` and ``TierChange`` agree with it)."""
+
+    agent = models.OneToOneField(Agent, on_delete=models.CASCADE, related_name="reputation", primary_key=True)
+    score = models.FloatField(default=50.0)
+    lower_bound = models.FloatField(default=0.0)
+    tier = models.CharField(max_length=12, choices=Tier.choices, default=Tier.UNVERIFIED)
+    tier_reason = models.CharField(max_length=300, blank=True)
+    tier_since = models.DateTimeField(default=timezone.now)
+    pending_tier = models.CharField(max_length=12, choices=Tier.choices, blank=True)
+    pending_since = models.DateTimeField(null=True, blank=True)
+    algorithm = models.CharField(max_length=40)
+    log_size = models.BigIntegerField(default=0, help_text="The transparency log's size when computed.")
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.agent_id}: {self.tier} ({self.score:.1f}, bound {self.lower_bound:.1f})"
+
+
+class SourceType(models.TextChoices):
+    VERDICT = "verdict", "Verdict"
+    PACT = "pact", "Pact"
+    RULING = "ruling", "Ruling"
+    TIME = "time", "Time (decay)"
+
+
+class ScoreEvent(models.Model):
+    """One change of an agent's score: by how much, why, and the inputs ``trustcore.score`` recomputes it from."""
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="score_events")
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    score = models.FloatField()
+    lower_bound = models.FloatField()
+    delta = models.FloatField(help_text="score minus the previous event's score")
+    reason = models.CharField(max_length=300)
+    source_type = models.CharField(max_length=10, choices=SourceType.choices)
+    source_id = models.BigIntegerField(null=True, blank=True)
+    algorithm = models.CharField(max_length=40)
+    log_size = models.BigIntegerField(default=0)
+    inputs = models.JSONField(help_text="The intervals, stale-pact spans, penalties and parameters scored.")
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["agent", "-at"], name="score_event_agent_time")]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id} {self.at:%Y-%m-%d %H:%M}: {self.score:.1f} ({self.delta:+.1f})"
+
+
+class TierChange(models.Model):
+    """One change of an agent's tier (a flip): old, new, why, and what caused it."""
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="tier_changes")
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    old = models.CharField(max_length=12, choices=Tier.choices)
+    new = models.CharField(max_length=12, choices=Tier.choices)
+    reason = models.CharField(max_length=300)
+    source_type = models.CharField(max_length=10, choices=SourceType.choices)
+    source_id = models.BigIntegerField(null=True, blank=True)
+    score = models.FloatField()
+    lower_bound = models.FloatField()
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["agent", "-at"], name="tier_change_agent_time")]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id} {self.at:%Y-%m-%d %H:%M}: {self.old} → {self.new}"
+
+    @property
+    def is_downgrade(self) -> bool:
+        from trustcore.score import rank
+
+        return rank(self.new) < rank(self.old)
+
+
+class Engagement(models.Model):
+    """A buyer organization's engagement of an agent: the fee its service credits are a percent of."""
+
+    agent = models.ForeignKey(Agent, on_delete=models.PROTECT, related_name="engagements")
+    buyer = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="engagements", limit_choices_to={"kind": "buyer"}
+    )
+    pact = models.ForeignKey(Pact, on_delete=models.PROTECT, related_name="engagements")
+    pact_version = models.ForeignKey(
+        PactVersion, on_delete=models.PROTECT, related_name="+", help_text="The version in force it follows."
+    )
+    monthly_fee = models.DecimalField(max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0"))])
+    currency = models.CharField(max_length=3, help_text="ISO 4217, e.g. EUR.")
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["buyer", "pact"], condition=Q(ended_at__isnull=True), name="engagement_one_open_per_pact"
+            ),
+            models.CheckConstraint(condition=Q(monthly_fee__gte=0), name="engagement_fee_not_negative"),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="engagement_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.buyer} engages {self.agent}"
+
+    def is_active(self, on: object = None) -> bool:
+        day = on or timezone.localdate()
+        return (
+            self.ended_at is None
+            and self.starts_on <= day  # type: ignore[operator]
+            and (self.ends_on is None or day <= self.ends_on)  # type: ignore[operator]
+        )
+
+    @property
+    def status(self) -> str:
+        if self.ended_at is not None or (self.ends_on is not None and self.ends_on < timezone.localdate()):
+            return "ended"
+        return "active" if self.starts_on <= timezone.localdate() else "scheduled"
+
+
+class LedgerEntry(models.Model):
+    """A consequence owed by a vendor to an engaged buyer (today: a service credit for a breach)."""
+
+    class Status(models.TextChoices):
+        PENDING_CURE = "pending_cure", "Pending cure"
+        OWED = "owed", "Owed"
+        PAID = "paid", "Paid"
+        WAIVED = "waived", "Waived"
+        CANCELLED = "cancelled", "Cancelled"
+
+    agent = models.ForeignKey(Agent, on_delete=models.PROTECT, related_name="ledger_entries")
+    buyer = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="ledger_entries")
+    engagement = models.ForeignKey(Engagement, on_delete=models.PROTECT, related_name="ledger_entries")
+    verdict = models.ForeignKey(Verdict, on_delete=models.PROTECT, related_name="ledger_entries", null=True)
+    clause_id = models.CharField(max_length=63)
+    kind = models.CharField(max_length=20, default="service_credit")
+    percent = models.DecimalField(max_digits=6, decimal_places=3)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING_CURE)
+    cure_ends_at = models.DateTimeField()
+    note = models.CharField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["verdict", "engagement"], name="ledger_once_per_verdict_engagement"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="ledger_amount_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount} {self.currency} ({self.status})"
+
+
+class LedgerEvent(models.Model):
+    """One transition of a ledger entry: the audit trail."""
+
+    entry = models.ForeignKey(LedgerEntry, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    old = models.CharField(max_length=12, blank=True)
+    new = models.CharField(max_length=12)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    note = models.CharField(max_length=1000, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id}: {self.old or '·'} → {self.new}"
+
+
+class AccessPolicy(models.Model):
+    """A buyer's rules for trusting an agent; its rules live in revisions (the latest is in force)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="access_policies")
+    name = models.CharField(max_length=120)
+    revision = models.PositiveIntegerField(default=1, help_text="The number of the revision in force.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name_plural = "access policies"
+
+    def __str__(self) -> str:
+        return f"{self.name} (r{self.revision})"
+
+
+class PolicyRevision(models.Model):
+    """The exact rules of one revision of a policy (never changed: an edit writes the next revision)."""
+
+    policy = models.ForeignKey(AccessPolicy, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    rules = models.JSONField(help_text="min_tier, min_lower_bound, max_open_disputes, required_clauses, …")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [models.UniqueConstraint(fields=["policy", "number"], name="policy_revision_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.policy_id} r{self.number}"
+
+
+class Decision(models.Model):
+    """One access decision as answered: the decision log (what OPA keeps, plus every condition and reason)."""
+
+    decision_id = models.CharField(max_length=40, unique=True)
+    policy = models.ForeignKey(AccessPolicy, on_delete=models.PROTECT, related_name="decisions")
+    revision = models.ForeignKey(PolicyRevision, on_delete=models.PROTECT, related_name="decisions")
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="decisions")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    result = models.CharField(max_length=5)
+    input = models.JSONField()
+    conditions = models.JSONField()
+    reasons = models.JSONField()
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["policy", "-at"], name="decision_policy_time")]
+
+    def __str__(self) -> str:
+        return f"{self.decision_id}: {self.result}"

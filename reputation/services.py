@@ -1,0 +1,229 @@
+"""Writes of the trust loop: re-scoring and re-tiering an agent after each evaluation.
+
+``reputation_update`` runs inside the evaluation's transaction (the ``verdicts.hooks.evaluated`` hook), so the
+verdict that records a breach and the downgrade it causes commit together: no reader ever sees the breach and
+the old tier at once. The score itself is ``trustcore.score`` over inputs gathered here, stored with each
+event so that anyone can recompute it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from pacts.models import Agent, Pact, PactClause, PactVersion
+from reputation.models import Reputation, ScoreEvent, SourceType, TierChange
+from transparency.log import log_size
+from trustcore import score as core
+from verdicts.models import Verdict
+
+SCORE_EPSILON = 0.05  # a smaller move (decay between sweeps) writes no event
+
+
+def half_life_days() -> float:
+    return float(getattr(settings, "SCORE_HALF_LIFE_DAYS", 30.0))
+
+
+def upgrade_days() -> float:
+    return float(getattr(settings, "TIER_UPGRADE_DAYS", 14.0))
+
+
+def lookback_days() -> float:
+    """Evidence older than eight half-lives weighs under 0.4 % and is not read."""
+    return 8 * half_life_days()
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def score_inputs(*, agent_id: int, now: datetime) -> dict[str, Any]:
+    """Everything ``trustcore.score.compute`` needs, as JSON: the merged status intervals of every clause, the
+    stale-pact spans and the parameters. Stored on each score event (recompute with ``recompute``)."""
+    since = now - timedelta(days=lookback_days())
+    rows = _history(agent_id, since)
+    versions = {row[2] for row in rows}
+    severities: dict[int, dict[str, str]] = {}
+    for version_id, clause_id, severity in PactClause.objects.filter(version_id__in=versions).values_list(
+        "version_id", "clause_id", "severity"
+    ):
+        severities.setdefault(version_id, {})[clause_id] = severity
+    ends: dict[int, datetime] = {
+        pk: retired
+        for pk, retired in PactVersion.objects.filter(pk__in=versions, retired_at__isnull=False).values_list(
+            "pk", "retired_at"
+        )
+        if retired is not None
+    }
+    intervals: list[list[Any]] = []
+    for position, (verdict_id, pact_id, version_id, clause_id, status, at) in enumerate(rows):
+        following = rows[position + 1] if position + 1 < len(rows) else ()
+        same_clause = bool(following) and following[1] == pact_id and following[3] == clause_id
+        end: datetime = following[5] if same_clause else now
+        if version_id in ends:
+            end = min(end, ends[version_id])
+        start = max(at, since)
+        clause_weights = {c: core.SEVERITY_WEIGHTS.get(s, 1.0) for c, s in severities.get(version_id, {}).items()}
+        share = clause_weights.get(clause_id, 1.0) / (sum(clause_weights.values()) or 1.0)
+        if end < start or (end == start and same_clause):  # a status replaced at once held no time
+            continue
+        last = intervals[-1] if intervals else None
+        if (
+            last is not None
+            and last[5] == (pact_id, clause_id)
+            and last[2] == status
+            and last[3] == share
+            and last[1] == _iso(start)
+        ):
+            last[1] = _iso(end)  # one status held across several verdict rows: one interval
+            continue
+        intervals.append([_iso(start), _iso(end), status, share, verdict_id, (pact_id, clause_id)])
+    overdue = (
+        Pact.objects.filter(agent_id=agent_id, review_due_at__lt=now)
+        .filter(versions__status=PactVersion.Status.PUBLISHED)
+        .values_list("review_due_at", flat=True)
+        .distinct()
+    )
+    stale = [[_iso(max(due, since)), _iso(now)] for due in overdue if due is not None]
+    return {
+        "algorithm": core.ALGORITHM,
+        "now": _iso(now),
+        "half_life_days": half_life_days(),
+        "intervals": [
+            [start, end, status, share, verdict_id] for start, end, status, share, verdict_id, _ in intervals
+        ],
+        "stale_pact": stale,
+        "penalties": [],
+    }
+
+
+def _history(agent_id: int, since: datetime) -> list[tuple[Any, ...]]:
+    """Every verdict row of the agent's clauses that may still hold a status after ``since``: the rows computed
+    since, and for each clause the last one computed before (its status held into the window)."""
+    recent = list(
+        Verdict.objects.filter(agent_id=agent_id, computed_at__gte=since)
+        .exclude(pact_version__status=PactVersion.Status.DRAFT)
+        .values_list("id", "pact_id", "pact_version_id", "clause_id", "status", "computed_at")
+    )
+    earlier: dict[tuple[int, str], tuple[Any, ...]] = {}
+    for row in (
+        Verdict.objects.filter(agent_id=agent_id, computed_at__lt=since)
+        .order_by("pact_id", "clause_id", "-computed_at", "-id")
+        .values_list("id", "pact_id", "pact_version_id", "clause_id", "status", "computed_at")
+    ):
+        earlier.setdefault((row[1], row[3]), row)
+    return sorted([*earlier.values(), *recent], key=lambda r: (r[1], r[3], r[5], r[0]))
+
+
+def recompute(inputs: dict[str, Any]) -> core.Score:
+    """The score a stored event's inputs give (what an outsider runs, with ``trustcore.score`` alone)."""
+    return core.compute_from_inputs(inputs)
+
+
+def _standing(agent_id: int, now: datetime) -> core.Standing:
+    in_force = list(
+        PactVersion.objects.in_force(at=now)
+        .filter(pact__agent_id=agent_id)
+        .exclude(pact__versions__status=PactVersion.Status.RETIRED)
+        .order_by("pact_id", "-number")
+        .values_list("pk", "pact_id")
+    )
+    current_versions: dict[int, int] = {}
+    for version_id, pact_id in in_force:
+        current_versions.setdefault(pact_id, version_id)
+    if not current_versions:
+        return core.Standing(has_pact=False, has_verdicts=False)
+    critical = set(
+        PactClause.objects.filter(version_id__in=current_versions.values(), severity="critical").values_list(
+            "version_id", "clause_id"
+        )
+    )
+    current = list(
+        Verdict.objects.filter(
+            agent_id=agent_id, is_current=True, pact_version_id__in=current_versions.values()
+        ).values_list("pact_version_id", "clause_id", "status")
+    )
+    failing = tuple(
+        sorted(
+            clause_id
+            for version_id, clause_id, status in current
+            if (version_id, clause_id) in critical and status in (Verdict.Status.BREACHED, Verdict.Status.STALE)
+        )
+    )
+    stale = Pact.objects.filter(pk__in=current_versions, review_due_at__lte=now).exists()
+    return core.Standing(has_pact=True, has_verdicts=bool(current), failing_critical=failing, pact_stale=stale)
+
+
+def _cause(written: Iterable[Verdict]) -> Verdict | None:
+    """The verdict that best explains a change: a failing one first, critical before others."""
+    written = list(written)
+    failing = [v for v in written if v.status in (Verdict.Status.BREACHED, Verdict.Status.STALE)]
+    candidates = failing or written
+    return candidates[0] if candidates else None
+
+
+def reputation_update(agent_id: int, written: list[Verdict], now: datetime) -> Reputation:
+    """Re-score and re-tier one agent (inside the evaluation's transaction); write events for what changed."""
+    with transaction.atomic():
+        reputation = Reputation.objects.select_for_update().filter(agent_id=agent_id).first()
+        if reputation is None:
+            Agent.objects.select_for_update().filter(pk=agent_id).first()  # one first row per agent
+            reputation = Reputation.objects.filter(agent_id=agent_id).first() or Reputation(
+                agent_id=agent_id, algorithm=core.ALGORITHM, tier_since=now, computed_at=now
+            )
+            first = reputation._state.adding
+        else:
+            first = False
+        inputs = score_inputs(agent_id=agent_id, now=now)
+        result = recompute(inputs)
+        size = log_size()
+        cause = _cause(written)
+        delta = result.score - (reputation.score if not first else 50.0)
+        source_type, source_id = (SourceType.VERDICT, cause.pk) if cause else (SourceType.TIME, None)
+        if first or abs(delta) >= SCORE_EPSILON:
+            reason = (
+                f"{cause.clause_id} {cause.get_status_display().lower()} (pact v{cause.pact_version.number})"
+                if cause
+                else "older evidence decays"
+            )
+            ScoreEvent.objects.create(
+                agent_id=agent_id,
+                at=now,
+                score=result.score,
+                lower_bound=result.lower_bound,
+                delta=round(delta, 4),
+                reason=reason[:300],
+                source_type=source_type,
+                source_id=source_id,
+                algorithm=core.ALGORITHM,
+                log_size=size,
+                inputs=inputs,
+            )
+        target, why = core.target_tier(_standing(agent_id, now), result.lower_bound)
+        state = core.TierState(reputation.tier, reputation.pending_tier or None, reputation.pending_since)
+        new_state, change_reason = core.next_tier(state, target, why, now, upgrade_days=upgrade_days())
+        if new_state.tier != reputation.tier:
+            TierChange.objects.create(
+                agent_id=agent_id,
+                at=now,
+                old=reputation.tier,
+                new=new_state.tier,
+                reason=(change_reason or why)[:300],
+                source_type=source_type,
+                source_id=source_id,
+                score=result.score,
+                lower_bound=result.lower_bound,
+            )
+            reputation.tier_since = now
+            reputation.tier_reason = (change_reason or why)[:300]
+        reputation.tier = new_state.tier
+        reputation.pending_tier = new_state.pending_tier or ""
+        reputation.pending_since = new_state.pending_since
+        reputation.score, reputation.lower_bound = result.score, result.lower_bound
+        reputation.algorithm, reputation.log_size, reputation.computed_at = core.ALGORITHM, size, now
+        reputation.save()
+        return reputation

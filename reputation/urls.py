@@ -1,0 +1,9 @@
+from django.urls import path
+
+from reputation import views
+
+app_name = "reputation"
+
+urlpatterns = [
+    path("agents/<slug:slug>/score/", views.score_why, name="score"),
+]
