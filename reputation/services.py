@@ -14,8 +14,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 
 from pacts.models import Agent, Pact, PactClause, PactVersion
+from reputation import events
 from reputation.models import Reputation, ScoreEvent, SourceType, TierChange
 from transparency.log import log_size
 from trustcore import score as core
@@ -203,6 +205,7 @@ def reputation_update(agent_id: int, written: list[Verdict], now: datetime) -> R
                 log_size=size,
                 inputs=inputs,
             )
+        _announce_breaches(written)
         target, why = core.target_tier(_standing(agent_id, now), result.lower_bound)
         state = core.TierState(reputation.tier, reputation.pending_tier or None, reputation.pending_since)
         new_state, change_reason = core.next_tier(state, target, why, now, upgrade_days=upgrade_days())
@@ -220,6 +223,7 @@ def reputation_update(agent_id: int, written: list[Verdict], now: datetime) -> R
             )
             reputation.tier_since = now
             reputation.tier_reason = (change_reason or why)[:300]
+            _announce_tier(agent_id, reputation.tier, new_state.tier, reputation.tier_reason, result, now)
         reputation.tier = new_state.tier
         reputation.pending_tier = new_state.pending_tier or ""
         reputation.pending_since = new_state.pending_since
@@ -227,3 +231,55 @@ def reputation_update(agent_id: int, written: list[Verdict], now: datetime) -> R
         reputation.algorithm, reputation.log_size, reputation.computed_at = core.ALGORITHM, size, now
         reputation.save()
         return reputation
+
+
+def _announce_tier(agent_id: int, old: str, new: str, reason: str, result: core.Score, now: datetime) -> None:
+    agent = Agent.objects.get(pk=agent_id)
+    direction = "downgraded" if core.rank(new) < core.rank(old) else "upgraded"
+    events.publish(
+        "tier.changed",
+        agent=agent,
+        title=f"{agent.name} {direction}: {old} → {new}",
+        url=reverse("reputation:score", args=[agent.slug]),
+        data={
+            "agent": agent.slug,
+            "old": old,
+            "new": new,
+            "reason": reason,
+            "score": result.score,
+            "lower_bound": result.lower_bound,
+            "at": _iso(now),
+        },
+    )
+
+
+def _announce_breaches(written: Iterable[Verdict]) -> None:
+    """``verdict.breached`` when a clause becomes breached (not again for each later verdict of the breach)."""
+    for verdict in written:
+        if verdict.status != Verdict.Status.BREACHED:
+            continue
+        before = (
+            Verdict.objects.filter(pact_id=verdict.pact_id, clause_id=verdict.clause_id)
+            .exclude(pk=verdict.pk)
+            .filter(computed_at__lte=verdict.computed_at)
+            .order_by("-computed_at", "-id")
+            .values_list("status", flat=True)
+            .first()
+        )
+        if before == Verdict.Status.BREACHED:
+            continue
+        agent = verdict.agent
+        events.publish(
+            "verdict.breached",
+            agent=agent,
+            title=f"{agent.name}: {verdict.clause_id} breached",
+            url=reverse("verdicts:clause", args=[agent.slug, verdict.pact_id, verdict.clause_id]),
+            data={
+                "agent": agent.slug,
+                "verdict": verdict.pk,
+                "pact": verdict.pact_id,
+                "pact_version": verdict.pact_version.number,
+                "clause_id": verdict.clause_id,
+                "computed_at": _iso(verdict.computed_at),
+            },
+        )

@@ -85,7 +85,7 @@ def test_every_permission_is_named_after_its_app_and_says_who_may() -> None:
         names
     )
     for name in names:
-        assert name.split(".")[0] in {"accounts", "pacts", "evidence", "verdicts", "transparency"}, name
+        assert name.split(".")[0] in {"accounts", "pacts", "evidence", "verdicts", "transparency", "reputation"}, name
         assert refusal(name).strip(), name
 
 

@@ -88,3 +88,18 @@ def test_an_upgrade_waits_for_the_sustained_period(one_clause, observe, agent, s
     assert upgraded - crossed == 14
     change = TierChange.objects.filter(agent=agent, new="standard").get()
     assert "sustained 14 days" in change.reason
+
+
+def test_a_breach_and_a_downgrade_notify_the_buyers_following_the_agent(one_clause, observe, agent, buyer) -> None:
+    from accounts.models import Notification
+    from pacts import services as pact_services
+
+    pact_services.agent_follow(agent=agent, user=buyer)
+    observe(95)
+    observe(10, trials=1000)
+    observe(11, trials=1000)  # still breached: announced once
+    kinds = list(Notification.objects.filter(recipient=buyer).values_list("kind", flat=True))
+    assert kinds.count("verdict.breached") == 1
+    assert "tier.changed" in kinds
+    downgrade = Notification.objects.filter(recipient=buyer, kind="tier.changed").first()
+    assert "probation → suspended" in downgrade.title and downgrade.url.endswith("/score/")
