@@ -217,6 +217,8 @@ MALFORMED: dict[str, tuple[str, dict[str, str]]] = {
     "API_PAGE_SIZE_MAX_ANON": ("0", {}),
     "API_PAGE_SIZE_MAX": ("1e3", {}),
     "API_PAGE_MAX_BYTES": ("1MiB", {}),
+    "SCORE_HALF_LIFE_DAYS": ("0", {}),
+    "TIER_UPGRADE_DAYS": ("two weeks", {}),
     "LOGIN_FAILURE_LIMIT": ("0", {}),
     "LOGIN_FAILURE_IP_LIMIT": ("many", {}),
     "LOGIN_FAILURE_USER_LIMIT": ("0", {}),
