@@ -84,17 +84,13 @@ def _key_lookup(keys: dict[str, Any]) -> Any:
     return lookup
 
 
-def _metrics_requiring_signatures(agent: Agent) -> dict[str, str]:
-    """metric -> clause id, for the clauses in force that accept signed evidence only."""
+def _metrics_requiring_signatures(agent: Agent, *, at: datetime) -> dict[str, str]:
+    """metric -> clause id, for the clauses of the versions in force at ``at`` that accept signed evidence only."""
     from pacts.models import PactClause, PactVersion
 
     return dict(
         PactClause.objects.filter(
-            version__pact__agent=agent,
-            requires_signed_evidence=True,
-            version__status__in=[PactVersion.Status.PUBLISHED, PactVersion.Status.SUPERSEDED],
-            version__effective_from__lte=timezone.now(),
-            version__superseded_at__isnull=True,
+            version__in=PactVersion.objects.in_force(at).filter(pact__agent=agent), requires_signed_evidence=True
         ).values_list("metric", "clause_id")
     )
 
@@ -109,7 +105,7 @@ def _prepare(items: list[Any], *, agent: Agent, now: datetime, batch: bool, limi
     problems: list[dict[str, str]] = []
     prepared: list[_Prepared] = []
     keys: dict[str, Any] | None = None
-    signed_metrics = _metrics_requiring_signatures(agent)
+    signed_metrics = _metrics_requiring_signatures(agent, at=now)
     for index, raw in enumerate(items):
         prefix = f"{index}." if batch else ""
         signer: Any = None

@@ -12,10 +12,16 @@ each a conditional UPDATE that writes a ``PactEvent``):
   queryset's ``update()`` refuses, and a database trigger refuses (see
   migration 0002) — so neither the API, the admin nor a shell can rewrite a
   published promise.
-* The *current* version of a pact is the highest-numbered published or
-  superseded version whose ``effective_from`` has passed.
-* Review cadence: publishing sets ``Pact.review_due_at`` to effective_from +
-  review_every_days; a re-review moves it. Past it, the pact is *stale*.
+* The version *in force* at a moment is the highest-numbered published or
+  superseded version whose ``effective_from`` has come
+  (``PactVersion.objects.in_force(at)``, the one definition: ingest, review
+  staleness, evaluation, bundles and pages all ask it). A version published to
+  take effect later is *scheduled* until then, and the one before it stays in
+  force although its status already says superseded.
+* Review cadence: a version in force is due for review ``review_every_days``
+  after it took effect (its ``review_by``), or after the pact's last re-review
+  if that came later (``Pact.review_due_at``). Past it, the pact is *stale*
+  (``Pact.objects.with_review_due(at)``).
 """
 
 from __future__ import annotations
@@ -24,7 +30,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, When
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
 from accounts.models import Organization
@@ -69,15 +76,46 @@ class Agent(models.Model):
         return self.name
 
 
+def _review_due(at: Any) -> Case:
+    """When each pact's version in force at ``at`` is due for review (NULL: nothing in force).
+
+    The version's own ``review_by`` (``review_every_days`` after it took effect), unless the pact was re-reviewed
+    (or published with immediate effect) since the version took effect; then the date that set
+    (``Pact.review_due_at``). So a version scheduled for later starts its clock the day it takes effect, and until
+    then the version in force keeps its own.
+    """
+    in_force = PactVersion.objects.in_force(at).filter(pact=OuterRef("pk")).order_by()  # one row at most
+    return Case(
+        When(last_reviewed_at__gte=Subquery(in_force.values("effective_from")[:1]), then=F("review_due_at")),
+        default=Subquery(in_force.values("review_by")[:1]),
+    )
+
+
+class PactQuerySet(RestrictedQuerySet["Pact"]):
+    def with_review_due(self, at: Any = None) -> PactQuerySet:
+        """Annotate what ``Pact.review_due`` answers, for the version in force at ``at``, in the same query."""
+        return self.annotate(review_due_in_force=_review_due(at))
+
+    def stale(self, at: Any = None) -> PactQuerySet:
+        """Pacts whose version in force was due for review by ``at``."""
+        at = at or timezone.now()
+        return self.filter(LessThanOrEqual(_review_due(at), at))
+
+
 class Pact(models.Model):
     agent = models.ForeignKey(Agent, on_delete=models.PROTECT, related_name="pacts")
     title = models.CharField(max_length=200)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
-    review_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    review_due_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="The review clock the last re-review (or immediate publication) set; see review_due.",
+    )
     last_reviewed_at = models.DateTimeField(null=True, blank=True)
 
-    objects = RestrictedQuerySet.as_manager()
+    objects = PactQuerySet.as_manager()
 
     class Meta:
         ordering = ["agent", "id"]
@@ -86,8 +124,17 @@ class Pact(models.Model):
         return f"{self.title} ({self.agent})"
 
     @property
+    def review_due(self) -> Any:
+        """When the version in force is due for review (``Pact.objects.with_review_due`` annotates it; asked here
+        otherwise)."""
+        if "review_due_in_force" not in self.__dict__:
+            due = Pact.objects.filter(pk=self.pk).annotate(due=_review_due(None)).values_list("due", flat=True)
+            self.__dict__["review_due_in_force"] = due.first()
+        return self.__dict__["review_due_in_force"]
+
+    @property
     def is_stale(self) -> bool:
-        return self.review_due_at is not None and self.review_due_at <= timezone.now()
+        return self.review_due is not None and self.review_due <= timezone.now()
 
 
 class PactVersionQuerySet(RestrictedQuerySet["PactVersion"]):
@@ -95,9 +142,24 @@ class PactVersionQuerySet(RestrictedQuerySet["PactVersion"]):
         return self.exclude(status=PactVersion.Status.DRAFT)
 
     def in_force(self, at: Any = None) -> PactVersionQuerySet:
+        """The version of each pact in force at ``at`` (now by default): at most one per pact.
+
+        The one definition of "the version in force": of a pact's published or superseded versions whose
+        ``effective_from`` has come, the highest-numbered. (``superseded_at`` only says when a version stops
+        being in force; a version scheduled for later leaves the one before it in force until then.)
+        """
+        at = at or timezone.now()
+        took_effect = Q(
+            status__in=[PactVersion.Status.PUBLISHED, PactVersion.Status.SUPERSEDED], effective_from__lte=at
+        )
+        newer = PactVersion.objects.filter(took_effect, pact=OuterRef("pact"), number__gt=OuterRef("number"))
+        return self.filter(took_effect).exclude(Exists(newer))
+
+    def scheduled(self, at: Any = None) -> PactVersionQuerySet:
+        """Versions published to take effect after ``at``."""
         at = at or timezone.now()
         return self.filter(
-            status__in=[PactVersion.Status.PUBLISHED, PactVersion.Status.SUPERSEDED], effective_from__lte=at
+            status__in=[PactVersion.Status.PUBLISHED, PactVersion.Status.SUPERSEDED], effective_from__gt=at
         )
 
     def update(self, **kwargs: Any) -> int:
@@ -200,6 +262,17 @@ class PactVersion(models.Model):
     @property
     def is_draft(self) -> bool:
         return self.status == self.Status.DRAFT
+
+    def standing(self, *, in_force_number: int | None, at: Any = None) -> str:
+        """What the version is at ``at`` to someone reading the pact: draft, scheduled, in force, superseded or
+        retired (``in_force_number`` is the pact's version in force then, from ``PactVersion.objects.in_force``)."""
+        if self.status in (self.Status.DRAFT, self.Status.RETIRED):
+            return str(self.status)
+        if self.number == in_force_number:
+            return "in force"
+        if self.effective_from is not None and self.effective_from > (at or timezone.now()):
+            return "scheduled"
+        return "superseded"
 
     @classmethod
     def _frozen_columns(cls) -> list[str]:

@@ -7,40 +7,56 @@ vendor organization that owns the agent; to everyone else they do not exist.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from pacts.models import Agent, Follow, Pact, PactClause, PactEvent, PactVersion
 from trust_portal.errors import NotFound
 
 
-def _visible_pacts(user: Any) -> QuerySet[Pact]:
-    return Pact.objects.restrict(user, "view")
+def _visible_pacts(user: Any, at: datetime | None = None) -> QuerySet[Pact]:
+    """The pacts the user may see, with ``review_due`` (of their version in force at ``at``) read in the same query."""
+    return Pact.objects.with_review_due(at).restrict(user, "view")
 
 
-def _current_versions() -> QuerySet[PactVersion]:
-    return PactVersion.objects.in_force().order_by("-number")
+def version_in_force(*, pact: Pact, at: datetime | None = None) -> PactVersion | None:
+    """The version of ``pact`` in force at ``at`` (now by default), with its clauses; None when none is.
+
+    What every part of the portal means by "the version in force" or "current": ingest (which clauses want
+    signed evidence), review staleness, evaluation, bundles and pages. One definition,
+    ``PactVersion.objects.in_force``; this is it for one pact.
+    """
+    return PactVersion.objects.in_force(at).filter(pact=pact).order_by("-number").prefetch_related("clauses").first()
 
 
-def _with_current(pacts: QuerySet[Pact]) -> QuerySet[Pact]:
-    current = _current_versions().filter(pact=OuterRef("pk"))
+def _with_current(pacts: QuerySet[Pact], at: datetime | None = None) -> QuerySet[Pact]:
+    """Annotate the version in force at ``at`` (number, hash, effective_from) and the next scheduled one."""
+    current = PactVersion.objects.in_force(at).filter(pact=OuterRef("pk")).order_by()  # one row at most
+    scheduled = PactVersion.objects.scheduled(at).filter(pact=OuterRef("pk")).order_by("effective_from", "number")
     return pacts.annotate(
         current_number=Subquery(current.values("number")[:1]),
         current_hash=Subquery(current.values("content_hash")[:1]),
         current_effective_from=Subquery(current.values("effective_from")[:1]),
+        scheduled_number=Subquery(scheduled.values("number")[:1]),
+        scheduled_effective_from=Subquery(scheduled.values("effective_from")[:1]),
     )
 
 
 def agent_list(*, user: Any, q: str = "", vendor: str = "", stale: bool | None = None) -> QuerySet[Agent]:
     """The directory: every agent, with its visible pacts (current version annotated) prefetched."""
     now = timezone.now()
+    stale_pacts_of_agent = (
+        Pact.objects.stale(now).filter(agent=OuterRef("pk")).order_by().values("agent").annotate(n=Count("pk"))
+    )
     agents: QuerySet[Any] = (
         Agent.objects.restrict(user, "view")
         .select_related("organization")
         .annotate(
-            stale_pact_count=Count("pacts", filter=Q(pacts__review_due_at__lte=now), distinct=True),
+            stale_pact_count=Coalesce(Subquery(stale_pacts_of_agent.values("n")), 0),
             follower_count=Count("follows", distinct=True),
         )
         .prefetch_related(
@@ -100,13 +116,14 @@ def pact_version_get(*, user: Any, pact: Pact, number: int) -> PactVersion:
 
 
 def pact_current_version(*, pact: Pact) -> PactVersion | None:
-    return _current_versions().filter(pact=pact).prefetch_related("clauses").first()
+    """The version in force now (``version_in_force``, under the name the pages and verdicts know)."""
+    return version_in_force(pact=pact)
 
 
 def pact_events(*, user: Any, pact: Pact) -> QuerySet[PactEvent]:
     return PactEvent.objects.restrict(user, "view").filter(pact=pact).select_related("actor", "version")
 
 
-def stale_pacts() -> QuerySet[Pact]:
-    """Pacts past their review date: their agents cannot hold a tier above probation (trust loop)."""
-    return Pact.objects.filter(review_due_at__lte=timezone.now())
+def stale_pacts(*, at: datetime | None = None) -> QuerySet[Pact]:
+    """Pacts whose version in force is past its review date: their agents cannot hold a tier above probation."""
+    return Pact.objects.stale(at)

@@ -26,6 +26,7 @@ from pacts.errors import (
     PactVersionNotDraft,
 )
 from pacts.models import Agent, Follow, Pact, PactClause, PactEvent, PactVersion
+from pacts.selectors import version_in_force
 
 # --- documents ------------------------------------------------------------------------------
 
@@ -245,7 +246,7 @@ def pact_version_publish(
     review_by = effective_from + timedelta(days=document["review_every_days"])
     if changelog is not None:
         locked.changelog = changelog
-    previous = pact.versions.in_force(at=effective_from).exclude(pk=locked.pk).order_by("-number").first()
+    previous = version_in_force(pact=pact, at=effective_from)  # what this version replaces when it takes effect
     locked.status = PactVersion.Status.PUBLISHED
     locked.published_at = now
     locked.published_by = user
@@ -278,7 +279,10 @@ def pact_version_publish(
             at=now,
         )
 
-    Pact.objects.filter(pk=pact.pk).update(review_due_at=review_by, last_reviewed_at=now)
+    if effective_from <= now:
+        # In force now: its review clock starts. A scheduled version's starts when it takes effect (its review_by,
+        # see Pact.objects.with_review_due); until then the version in force keeps its own clock.
+        Pact.objects.filter(pk=pact.pk).update(review_due_at=review_by, last_reviewed_at=now)
     _notify_followers(pact=pact, version=locked, previous=previous)
     for hook in hooks.version_published:
         hook(locked)
@@ -314,7 +318,7 @@ def pact_review(*, pact: Pact, user: User, note: str = "", now: datetime | None 
     require(user, "pacts.review_pact", pact)
     now = now or timezone.now()
     locked = Pact.objects.select_for_update().get(pk=pact.pk)
-    current = locked.versions.in_force(at=now).order_by("-number").first()
+    current = version_in_force(pact=locked, at=now)
     if current is None:
         raise NothingToReview("Publish a version before reviewing the pact.")
     locked.review_due_at = now + timedelta(days=current.document["review_every_days"])

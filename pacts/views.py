@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.models import Organization
@@ -184,6 +185,7 @@ def version_detail(request: HttpRequest, pact_id: int, number: int) -> HttpRespo
         "events": selectors.pact_events(user=request.user, pact=pact)[:20],
         "is_vendor": is_vendor,
         "can_publish": version.is_draft and may(request.user, "pacts.publish_version", version),
+        "now": timezone.now(),
         "draft_form": draft_form,
         "publish_form": publish_form,
     }

@@ -35,7 +35,7 @@ from evidence.models import EvidenceRecord, VendorKey
 from evidence.selectors import can_see_restricted, evidence_list
 from pacts.documents import canonical_bytes
 from pacts.models import Agent
-from pacts.selectors import agent_pacts, pact_current_version
+from pacts.selectors import agent_pacts, version_in_force
 from transparency import log as tlog
 from trust_portal.errors import DomainError
 from trustcore import dsse, merkle
@@ -58,7 +58,7 @@ def bundle_build(*, user: Any, agent: Agent, now: datetime | None = None) -> dic
     record_ids: set[int] = set()
     specs_by_pact = []
     for pact in agent_pacts(user=user, agent=agent):
-        version = pact_current_version(pact=pact)
+        version = version_in_force(pact=pact, at=now)
         if version is None:
             continue
         specs = [ClauseSpec.from_row(c.as_row()) for c in version.clauses.all()]

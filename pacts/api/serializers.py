@@ -52,18 +52,36 @@ class CurrentVersionOutput(serializers.Serializer):
     effective_from = serializers.DateTimeField()
 
 
+class ScheduledVersionOutput(serializers.Serializer):
+    number = serializers.IntegerField()
+    effective_from = serializers.DateTimeField()
+
+
 class PactSummaryOutput(serializers.Serializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
-    review_due_at = serializers.DateTimeField(allow_null=True)
+    review_due_at = serializers.DateTimeField(
+        source="review_due", allow_null=True, help_text="When the version in force is due for review."
+    )
     stale = serializers.BooleanField(source="is_stale")
-    current_version = serializers.SerializerMethodField()
+    current_version = serializers.SerializerMethodField(help_text="The version in force now.")
+    scheduled_version = serializers.SerializerMethodField(
+        help_text="A version published to take effect later (the current one stays in force until then)."
+    )
 
+    @extend_schema_field(CurrentVersionOutput(allow_null=True))
     def get_current_version(self, pact: Pact) -> dict[str, Any] | None:
         number = getattr(pact, "current_number", None)
         if number is None:
             return None
         return {"number": number, "content_hash": pact.current_hash, "effective_from": pact.current_effective_from}  # type: ignore[attr-defined]
+
+    @extend_schema_field(ScheduledVersionOutput(allow_null=True))
+    def get_scheduled_version(self, pact: Pact) -> dict[str, Any] | None:
+        number = getattr(pact, "scheduled_number", None)
+        if number is None:
+            return None
+        return {"number": number, "effective_from": pact.scheduled_effective_from}  # type: ignore[attr-defined]
 
 
 class AgentOutput(serializers.ModelSerializer):

@@ -11,7 +11,14 @@ from pacts.plain import describe_clause, format_threshold, measure
 
 register = template.Library()
 
-STATUS_CHIPS = {"draft": "chip-neutral", "published": "chip-ok", "superseded": "chip-info", "retired": "chip-warn"}
+STATUS_CHIPS = {
+    "draft": "chip-neutral",
+    "published": "chip-ok",
+    "in force": "chip-ok",
+    "scheduled": "chip-info",
+    "superseded": "chip-info",
+    "retired": "chip-warn",
+}
 DIRECTION_CHIPS = {"tightened": "chip-ok", "loosened": "chip-bad", "neutral": "chip-neutral"}
 LEVEL_CHIPS = {"low": "chip-neutral", "medium": "chip-info", "high": "chip-warn", "critical": "chip-bad"}
 
@@ -38,6 +45,12 @@ def clause_threshold(clause: Any) -> str:
 @register.filter
 def status_chip(status: str) -> str:
     return STATUS_CHIPS.get(status, "chip-neutral")
+
+
+@register.filter
+def standing(version: Any, in_force_number: int | None) -> str:
+    """``{{ v|standing:pact.current_number }}``: draft, scheduled, in force, superseded or retired, now."""
+    return str(version.standing(in_force_number=in_force_number))
 
 
 @register.filter

@@ -55,7 +55,7 @@ def test_vendor_fixes_an_error_and_publishes_and_the_buyer_is_told(live_server, 
     vendor.once("dialog", lambda dialog: dialog.accept())
     vendor.get_by_role("button", name="Publish v4").click()
     vendor.get_by_text("Version 4 published").wait_for()
-    assert vendor.get_by_test_id("version-status").inner_text() == "published"
+    assert vendor.get_by_test_id("version-status").inner_text() == "in force"
     screenshot(vendor, "published")
 
     buyer = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
