@@ -41,12 +41,13 @@ from evidence.models import (
     KeyChallengeUse,
     TokenAgentScope,
     VendorKey,
+    Visibility,
 )
 from evidence.rules import active_grants
 from evidence.validation import CleanRecord, validate_record
 from pacts.models import Agent
 from trust_portal.errors import PayloadTooLarge
-from trustcore.canonical import canonical_record, iso
+from trustcore.canonical import canonical_record, iso, new_salts
 from trustcore.dsse import EnvelopeInvalid, open_envelope
 from trustcore.notes import public_key_from_pem
 
@@ -291,6 +292,22 @@ def _json_for(vendor: str) -> Any:
     return lambda value: value
 
 
+def _leaf_slots(visibilities: list[str]) -> list[int] | None:
+    """The batch positions in leaf order (public first, then restricted); None when that is the given order."""
+    if Visibility.RESTRICTED not in visibilities:
+        return None
+    order = sorted(range(len(visibilities)), key=lambda i: visibilities[i] == Visibility.RESTRICTED)
+    return None if order == list(range(len(order))) else order
+
+
+def _inverse(order: list[int]) -> list[int]:
+    """For each batch position, its place in ``order``."""
+    place = [0] * len(order)
+    for slot, position in enumerate(order):
+        place[position] = slot
+    return place
+
+
 @transaction.atomic
 def evidence_submit(
     *,
@@ -318,7 +335,8 @@ def evidence_submit(
     rows: list[tuple[Any, ...]] = []
     hashes: list[str] = []
     leaves: list[bytes] = []
-    for item in prepared:
+    salts = new_salts(len(prepared))
+    for item, salt in zip(prepared, salts, strict=True):
         clean = item.clean
         attachment = (
             _store_attachment(item.attachment, organization_id=agent.organization_id) if item.attachment else None
@@ -346,6 +364,7 @@ def evidence_submit(
             attachment={"sha256": attachment.sha256, "content_type": attachment.content_type, "size": attachment.size}
             if attachment
             else None,
+            salt=salt,
         )
         data = canonical.canonical_bytes(canon)
         record_hash = hashlib.sha256(data).hexdigest()
@@ -384,9 +403,13 @@ def evidence_submit(
                 data.decode("utf-8"),
             )
         )
-    # The log lock is taken here and held to commit: leaf indexes follow the order records are accepted in.
-    start = hooks.log_leaves(leaves)
-    rows = [(*row, None if start is None else start + position) for position, row in enumerate(rows)]
+    # The log lock is taken here and held to commit. A batch's public records take its first leaves and its
+    # restricted ones the rest, so no gap between an outsider's visible indexes falls inside one batch
+    # (docs/log.md, "What an outsider learns").
+    slots = _leaf_slots([item.clean.visibility for item in prepared])
+    start = hooks.log_leaves(leaves if slots is None else [leaves[i] for i in slots])
+    positions = range(len(rows)) if slots is None else _inverse(slots)
+    rows = [(*row, None if start is None else start + position) for position, row in zip(positions, rows, strict=True)]
     ids = _insert(rows)
     buckets_add(agent_id=agent.pk, records=[item.clean for item in prepared])
     hooks.accepted(agent.pk)  # evaluation, queued on commit: a breach shows within one task run of its evidence
