@@ -20,6 +20,7 @@ import hashlib
 import json
 import math
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,10 @@ from trustcore.evaluator import clause_specs, evaluate, observation_from_canonic
 FORMAT = "trust-portal-bundle/v1"
 BUNDLE_PAYLOAD_TYPE = "application/vnd.trust-portal.bundle+json"
 SIGNATURE_FIELD = "portal_signature"
+RECEIPT_TYPES = {
+    "decision": "application/vnd.trust-portal.decision+json",
+    "score": "application/vnd.trust-portal.score+json",
+}
 NOT_RECOMPUTABLE = "not recomputable in this scope: the verdict rests on restricted evidence this bundle does not carry"
 
 
@@ -200,7 +205,82 @@ def _close(a: Any, b: float | None) -> bool:
     return math.isclose(float(a), b, rel_tol=1e-9, abs_tol=1e-12)
 
 
+def verify_receipt(document: Any, public_key_pem: bytes, now: datetime | None = None) -> dict[str, Any]:
+    """Check a signed receipt (a decision or score response with its ``receipt``, or the envelope alone): the
+    signature by the log key, its payload type, that it has not expired at ``now``, and the checkpoint it names.
+    Returns the signed payload. Raises BundleInvalid naming what broke."""
+    envelope = document.get("receipt") if isinstance(document, dict) and "receipt" in document else document
+    if not isinstance(envelope, dict):
+        raise BundleInvalid("no receipt: expected a DSSE envelope or a response carrying one in 'receipt'")
+    try:
+        key = notes.public_key_from_pem(public_key_pem)
+    except ValueError as error:
+        raise BundleInvalid(f"key: {error}") from None
+    kind = next((k for k, t in RECEIPT_TYPES.items() if t == envelope.get("payloadType")), None)
+    if kind is None:
+        raise BundleInvalid(f"not a receipt: payloadType {envelope.get('payloadType')!r}")
+    try:
+        payload, _ = dsse.open_envelope(
+            envelope, lambda kid: key if kid == dsse.key_id(key) else None, payload_type=RECEIPT_TYPES[kind]
+        )
+    except dsse.EnvelopeInvalid as error:
+        raise BundleInvalid(f"receipt signature: {error}") from None
+    try:
+        signed = json.loads(payload)
+        expires = parse_time(signed["expires_at"])
+    except (ValueError, KeyError, TypeError):
+        raise BundleInvalid("the receipt's payload is not a receipt (no expires_at)") from None
+    moment = now or datetime.now(UTC)
+    if moment >= expires:
+        raise BundleInvalid(f"the receipt expired at {signed['expires_at']}")
+    log = signed.get("log") or {}
+    if signed.get("checkpoint"):
+        try:
+            notes.verify_checkpoint(signed["checkpoint"], log.get("key_name", ""), key)
+        except notes.CheckpointError as error:
+            raise BundleInvalid(f"the receipt's checkpoint: {error}") from None
+    if isinstance(document, dict) and "receipt" in document:
+        served = {k: v for k, v in document.items() if k != "receipt"}
+        claimed = {k: v for k, v in signed.items() if k not in ("expires_at", "checkpoint", "log")}
+        if jcs.dumps(served) != jcs.dumps(claimed):
+            raise BundleInvalid("the response differs from what its receipt signs: a field was changed after signing")
+    return {"kind": kind, **signed}
+
+
+def _receipt_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="trust-verify receipt", description="Verify a signed decision or score receipt offline."
+    )
+    parser.add_argument(
+        "file", type=Path, help="the decision or score response (JSON) with its receipt, or the envelope"
+    )
+    parser.add_argument("--key", type=Path, required=True, help="the log's public key (PEM), from /api/v1/log/key.pem")
+    parser.add_argument("--at", help="check validity at this RFC 3339 time instead of now")
+    args = parser.parse_args(argv)
+    try:
+        document = json.loads(args.file.read_text())
+        signed = verify_receipt(document, args.key.read_bytes(), parse_time(args.at) if args.at else None)
+    except (OSError, ValueError) as error:
+        print(f"FAILED: cannot read input: {error}", file=sys.stderr)
+        return 1
+    except BundleInvalid as error:
+        print(f"FAILED: {error}", file=sys.stderr)
+        return 1
+    what = (
+        f"{signed.get('decision')} for {signed.get('agent')}"
+        if signed["kind"] == "decision"
+        else (
+            f"score {signed.get('score')} (bound {signed.get('lower_bound')}, {signed.get('tier')}) of {signed.get('agent')}"
+        )
+    )
+    print(f"OK: {signed['kind']} receipt, {what}, signed by the log key, valid until {signed['expires_at']}.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["receipt"]:
+        return _receipt_main(argv[1:])
     parser = argparse.ArgumentParser(prog="trust-verify", description=__doc__.split("\n\n")[0].replace("``", ""))
     parser.add_argument("bundle", type=Path)
     parser.add_argument(

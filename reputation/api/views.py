@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from typing import Any
+
+from django.http import HttpResponse
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
@@ -11,7 +15,10 @@ from rest_framework.views import APIView
 
 from accounts.api.permissions import TokenScopeAllows
 from pacts.selectors import agent_get
+from reputation.api.caching import cache_headers, etag_of, json_ready
+from reputation.api.policies import RECEIPT
 from reputation.models import ScoreEvent, TierChange
+from reputation.receipts import receipt_sign
 from reputation.selectors import reputation_of, score_events, tier_changes
 from trust_portal.api.params import query_int
 from trust_portal.api.schema import PROBLEM
@@ -65,20 +72,30 @@ class ScoreOutput(serializers.Serializer):
     log_size = serializers.IntegerField(help_text="The transparency log's size when the score was computed.")
     events = ScoreEventOutput(many=True, help_text="The newest score events first (each with its inputs).")
     history = TierChangeOutput(many=True, help_text="Tier changes, newest first.")
+    receipt = serializers.DictField(required=False, help_text="With ?receipt=1: a DSSE envelope by the log key.")
 
 
 class AgentScoreView(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly, TokenScopeAllows]
 
     @extend_schema(
-        parameters=[OpenApiParameter("events", int, description="How many recent events (default 20, at most 200)")],
-        responses={200: ScoreOutput, 400: PROBLEM, 404: PROBLEM},
+        parameters=[
+            OpenApiParameter("events", int, description="How many recent events (default 20, at most 200)"),
+            RECEIPT,
+        ],
+        responses={
+            200: ScoreOutput,
+            304: OpenApiResponse(description="If-None-Match matched: the score is unchanged"),
+            400: PROBLEM,
+            404: PROBLEM,
+        },
         tags=["reputation"],
     )
-    def get(self, request: Request, slug: str) -> Response:
+    def get(self, request: Request, slug: str) -> HttpResponse:
         agent = agent_get(user=request.user, slug=slug)
         reputation = reputation_of(user=request.user, agent=agent)
         count = min(query_int(request, "events", default=20), 200)
+        with_receipt = request.query_params.get("receipt") in ("1", "true")
         body = {
             "agent": agent.slug,
             "score": reputation.score,
@@ -94,4 +111,13 @@ class AgentScoreView(APIView):
             "events": score_events(user=request.user, agent=agent)[:count],
             "history": tier_changes(user=request.user, agent=agent)[:50],
         }
-        return Response(ScoreOutput(body).data)
+        now = timezone.now()
+        data: dict[str, Any] = dict(ScoreOutput(body).data)
+        etag = etag_of(agent.slug, reputation.computed_at, reputation.score, reputation.tier, count, with_receipt)
+        if not with_receipt and etag in request.headers.get("If-None-Match", ""):
+            return cache_headers(HttpResponse(status=304), etag=etag, expires=None, now=now)
+        expires = None
+        if with_receipt:
+            data = json_ready(data)
+            data["receipt"], expires = receipt_sign("score", data, now=now)
+        return cache_headers(Response(data), etag=etag, expires=expires, now=now)

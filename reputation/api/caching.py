@@ -1,0 +1,32 @@
+"""ETag and Cache-Control for scores and decisions: a platform may cache a signed answer until its receipt expires,
+and must revalidate an unsigned one every time (a 304 when nothing it rests on changed), so a downgrade is never
+hidden by a cache for longer than the receipt the caller chose to accept."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpResponse
+from django.utils.http import quote_etag
+from rest_framework.renderers import JSONRenderer
+
+
+def json_ready(data: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(JSONRenderer().render(data))  # type: ignore[no-any-return]
+
+
+def etag_of(*parts: Any) -> str:
+    return quote_etag(hashlib.sha256(json.dumps(parts, default=str, sort_keys=True).encode()).hexdigest()[:32])
+
+
+def cache_headers(response: HttpResponse, *, etag: str, expires: datetime | None, now: datetime) -> HttpResponse:
+    """ETag always; with a receipt, cacheable (privately) until the receipt expires, else revalidate every time."""
+    response["ETag"] = etag
+    if expires is not None:
+        response["Cache-Control"] = f"private, max-age={max(0, int((expires - now).total_seconds()))}"
+    else:
+        response["Cache-Control"] = "private, no-cache"
+    return response

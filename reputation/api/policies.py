@@ -1,0 +1,224 @@
+"""Access policies and decisions over the API (DESIGN.md's wire formats: keep the names).
+
+``GET /api/v1/agents/{agent}/decision/?policy=ID`` is the one GET that writes: every decision is logged (the
+decision log an auditor reads), as an access log would record the request. It changes nothing else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api.permissions import TokenScopeAllows
+from pacts.selectors import agent_get
+from reputation import policies
+from reputation.api.caching import cache_headers, etag_of, json_ready
+from reputation.models import AccessPolicy, Decision, PolicyRevision
+from reputation.receipts import receipt_sign
+from trust_portal.api.pagination import CursorPagination, paginated_response
+from trust_portal.api.params import query_int
+from trust_portal.api.schema import PROBLEM
+from trust_portal.errors import NotFound
+from trustcore.canonical import iso
+from trustcore.score import TIERS
+
+TIER_CHOICES = list(TIERS)
+LEVELS = ["low", "medium", "high", "critical"]
+
+
+class PolicyInput(serializers.Serializer):
+    """For the schema: the service (``reputation.policies.clean_rules``) checks the body field by field."""
+
+    name = serializers.CharField(max_length=120)
+    min_tier = serializers.ChoiceField(choices=TIER_CHOICES, required=False, allow_null=True)
+    min_lower_bound = serializers.FloatField(min_value=0, max_value=100, required=False, allow_null=True)
+    max_open_disputes = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    required_clauses = serializers.ListField(child=serializers.CharField(max_length=63), required=False, max_length=50)
+    max_evidence_age_days = serializers.IntegerField(min_value=1, max_value=3650, required=False, allow_null=True)
+    consequence_levels = serializers.ListField(child=serializers.ChoiceField(choices=LEVELS), required=False)
+
+
+class PolicyOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    organization = serializers.CharField(source="organization.slug")
+    revision = serializers.IntegerField(help_text="The revision in force; decisions name the one they applied.")
+    rules = serializers.DictField(help_text="The conditions of that revision (the fields of the request).")
+    created_at = serializers.DateTimeField()
+    archived_at = serializers.DateTimeField(allow_null=True)
+
+
+class DecisionOutput(serializers.ModelSerializer):
+    policy = serializers.IntegerField(source="policy_id")
+    revision = serializers.IntegerField(source="revision.number")
+    agent = serializers.CharField(source="agent.slug")
+    decision = serializers.CharField(source="result")
+
+    class Meta:
+        model = Decision
+        fields = ["decision_id", "policy", "revision", "agent", "decision", "conditions", "reasons", "input", "at"]
+
+
+def _body(data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise policies.InvalidPolicy("Expected a JSON object.", field="name")
+    return data
+
+
+def _policy_output(policy: AccessPolicy) -> dict[str, Any]:
+    revision = PolicyRevision.objects.get(policy=policy, number=policy.revision)
+    policy.rules = revision.rules  # type: ignore[attr-defined]
+    return PolicyOutput(policy).data  # type: ignore[return-value]
+
+
+def _policy_get(request: Request, policy_id: int) -> AccessPolicy:
+    policy = AccessPolicy.objects.restrict(request.user, "view").select_related("organization").filter(pk=policy_id)
+    found = policy.first()
+    if found is None:
+        raise NotFound(f"No policy {policy_id}.")
+    return found
+
+
+class PolicyListView(APIView):
+    permission_classes = [IsAuthenticated, TokenScopeAllows]
+    pagination_class = CursorPagination
+
+    @extend_schema(
+        parameters=[OpenApiParameter("archived", bool, description="1: archived policies too")],
+        responses={200: PolicyOutput(many=True)},
+        tags=["reputation"],
+    )
+    def get(self, request: Request) -> Response:
+        found = AccessPolicy.objects.restrict(request.user, "view").select_related("organization")
+        if request.query_params.get("archived") not in ("1", "true"):
+            found = found.filter(archived_at__isnull=True)
+        return paginated_response(self, request, found.prefetch_related("revisions"), _PolicyListItem, ("-id",))
+
+    @extend_schema(
+        request=PolicyInput,
+        responses={201: PolicyOutput, 400: PROBLEM, 401: PROBLEM, 403: PROBLEM},
+        tags=["reputation"],
+    )
+    def post(self, request: Request) -> Response:
+        body = _body(request.data)
+        organization = getattr(request.user, "organization", None)
+        policy = policies.policy_create(
+            user=request.user,  # type: ignore[arg-type]
+            organization=organization,
+            name=body.get("name"),
+            rules={k: v for k, v in body.items() if k != "name"},
+        )
+        return Response(_policy_output(policy), status=201)
+
+
+class _PolicyListItem(PolicyOutput):
+    def to_representation(self, instance: AccessPolicy) -> dict[str, Any]:
+        revision = next((r for r in instance.revisions.all() if r.number == instance.revision), None)
+        instance.rules = revision.rules if revision else {}  # type: ignore[attr-defined]
+        return super().to_representation(instance)
+
+
+class PolicyDetailView(APIView):
+    permission_classes = [IsAuthenticated, TokenScopeAllows]
+
+    @extend_schema(responses={200: PolicyOutput, 404: PROBLEM}, tags=["reputation"])
+    def get(self, request: Request, policy_id: int) -> Response:
+        return Response(_policy_output(_policy_get(request, policy_id)))
+
+    @extend_schema(
+        request=PolicyInput,
+        responses={200: PolicyOutput, 400: PROBLEM, 403: PROBLEM, 404: PROBLEM},
+        tags=["reputation"],
+        description="Change the name and/or the rules. New rules write the next revision (the rules given replace "
+        "the old ones as a whole); decisions already logged keep naming the revision they applied.",
+    )
+    def patch(self, request: Request, policy_id: int) -> Response:
+        body = _body(request.data)
+        rules = {k: v for k, v in body.items() if k != "name"}
+        policy = policies.policy_update(
+            user=request.user,  # type: ignore[arg-type]
+            policy=_policy_get(request, policy_id),
+            name=body.get("name"),
+            rules=rules or None,
+        )
+        return Response(_policy_output(policy))
+
+    @extend_schema(responses={200: PolicyOutput, 403: PROBLEM, 404: PROBLEM}, tags=["reputation"])
+    def delete(self, request: Request, policy_id: int) -> Response:
+        """Archive: no further decisions; the policy and its log stay for audit."""
+        policy = policies.policy_archive(user=request.user, policy=_policy_get(request, policy_id))  # type: ignore[arg-type]
+        return Response(_policy_output(policy))
+
+
+class PolicyDecisionsView(APIView):
+    permission_classes = [IsAuthenticated, TokenScopeAllows]
+    pagination_class = CursorPagination
+
+    @extend_schema(responses={200: DecisionOutput(many=True), 404: PROBLEM}, tags=["reputation"])
+    def get(self, request: Request, policy_id: int) -> Response:
+        policy = _policy_get(request, policy_id)
+        log = Decision.objects.restrict(request.user, "view").filter(policy=policy).select_related("revision", "agent")
+        return paginated_response(self, request, log, DecisionOutput, ("-at", "-id"))
+
+
+RECEIPT = OpenApiParameter("receipt", bool, description="1: add a signed receipt (DSSE by the log key, 15 min)")
+
+
+class AgentDecisionView(APIView):
+    permission_classes = [IsAuthenticated, TokenScopeAllows]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("policy", int, required=True, description="The policy's id"), RECEIPT],
+        responses={
+            200: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description='{"decision": "allow" | "deny", "decision_id", "policy", "policy_revision", "agent", '
+                '"tier", "score", "lower_bound", "computed_at", "log_size", "reasons": [...], "conditions": '
+                '[{"condition", "required", "actual", "passed"}], "receipt"?}',
+            ),
+            304: OpenApiResponse(description="If-None-Match matched: the standing and rules are unchanged"),
+            400: PROBLEM,
+            401: PROBLEM,
+            403: PROBLEM,
+            404: PROBLEM,
+        },
+        tags=["reputation"],
+    )
+    def get(self, request: Request, slug: str) -> HttpResponse:
+        agent = agent_get(user=request.user, slug=slug)
+        policy_id = query_int(request, "policy")
+        with_receipt = request.query_params.get("receipt") in ("1", "true")
+        now = timezone.now()
+        decision, evaluated = policies.decide(user=request.user, agent=agent, policy_id=policy_id, now=now)  # type: ignore[arg-type]
+        body: dict[str, Any] = {
+            "decision": evaluated.result,
+            "decision_id": decision.decision_id,
+            "policy": decision.policy_id,
+            "policy_revision": decision.revision.number,
+            "agent": agent.slug,
+            "tier": evaluated.tier,
+            "score": evaluated.score,
+            "lower_bound": evaluated.lower_bound,
+            "computed_at": iso(evaluated.computed_at),
+            "log_size": evaluated.log_size,
+            "decided_at": iso(now),
+            "reasons": evaluated.reasons,
+            "conditions": evaluated.conditions,
+        }
+        etag = etag_of(decision.policy_id, decision.revision.number, decision.input, evaluated.conditions, with_receipt)
+        if not with_receipt and etag in request.headers.get("If-None-Match", ""):
+            return cache_headers(HttpResponse(status=304), etag=etag, expires=None, now=now)
+        expires = None
+        if with_receipt:
+            body = json_ready(body)
+            body["receipt"], expires = receipt_sign("decision", body, now=now)
+        return cache_headers(Response(body), etag=etag, expires=expires, now=now)
