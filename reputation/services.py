@@ -85,9 +85,11 @@ def score_inputs(*, agent_id: int, now: datetime) -> dict[str, Any]:
             continue
         intervals.append([_iso(start), _iso(end), status, share, verdict_id, (pact_id, clause_id)])
     overdue = (
-        Pact.objects.filter(agent_id=agent_id, review_due_at__lt=now)
-        .filter(versions__status=PactVersion.Status.PUBLISHED)
-        .values_list("review_due_at", flat=True)
+        Pact.objects.filter(agent_id=agent_id)
+        .stale(now)
+        .exclude(versions__status=PactVersion.Status.RETIRED)
+        .with_review_due(now)
+        .values_list("review_due_in_force", flat=True)
         .distinct()
     )
     stale = [[_iso(max(due, since)), _iso(now)] for due in overdue if due is not None]
@@ -156,7 +158,7 @@ def _standing(agent_id: int, now: datetime) -> core.Standing:
             if (version_id, clause_id) in critical and status in (Verdict.Status.BREACHED, Verdict.Status.STALE)
         )
     )
-    stale = Pact.objects.filter(pk__in=current_versions, review_due_at__lte=now).exists()
+    stale = Pact.objects.filter(pk__in=current_versions).stale(now).exists()
     return core.Standing(has_pact=True, has_verdicts=bool(current), failing_critical=failing, pact_stale=stale)
 
 

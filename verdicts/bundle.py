@@ -101,7 +101,11 @@ def bundle_build(*, user: Any, agent: Agent, now: datetime | None = None) -> dic
     )
     signatures = [envelopes.get(record_id) for _, record_id, _ in leaves]
     key_ids = {json.loads(data).get("signed", {}).get("keyid") for _, _, data in leaves} - {None}
-    vendor_keys = dict(VendorKey.objects.filter(key_id__in=key_ids).values_list("key_id", "public_pem"))
+    vendor_keys = dict(
+        VendorKey.objects.filter(organization_id=agent.organization_id, key_id__in=key_ids).values_list(
+            "key_id", "public_pem"
+        )
+    )
     observations = [observation_from_canonical(record_id, json.loads(data)) for _, record_id, data in leaves]
     whole = can_see_restricted(user=user, agent=agent)
     for pact, version, specs in specs_by_pact:

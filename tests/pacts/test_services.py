@@ -192,7 +192,7 @@ def test_followers_get_notified_naming_loosened_clauses(
     with django_capture_on_commit_callbacks(execute=True):
         v2 = services.pact_version_create_draft(pact=published_pact, user=vendor, document=loosened)
         services.pact_version_publish(version=v2, user=vendor)
-    note = Notification.objects.get(recipient=buyer)
+    note = Notification.objects.get(recipient=buyer, kind="pact_version_published")
     assert "v2 published" in note.title
     assert "Loosened clauses: latency-p95" in note.body
     assert note.url.endswith("?from=1&to=2")
