@@ -17,3 +17,12 @@ class ReputationConfig(AppConfig):
             verdict_hooks.evaluated.append(reputation_update)
         if score_panel not in pact_hooks.agent_panels:
             pact_hooks.agent_panels.insert(0, score_panel)
+        # Webhooks: events become deliveries (reputation.webhooks); buyers manage endpoints from the menu.
+        from accounts.navigation import register
+        from accounts.roles import Role
+        from reputation import events
+        from reputation.webhooks import webhook_deliveries_create
+
+        if webhook_deliveries_create not in events.deliverers:
+            events.deliverers.append(webhook_deliveries_create)
+        register("Webhooks", "reputation:webhooks", frozenset({Role.BUYER}))

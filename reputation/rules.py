@@ -14,3 +14,7 @@ from reputation.models import Reputation, ScoreEvent, TierChange
 view_permission(Reputation, "reputation.view_reputation", rules.always_allow, lambda user: EVERYTHING)
 view_permission(ScoreEvent, "reputation.view_score_event", rules.always_allow, lambda user: EVERYTHING)
 view_permission(TierChange, "reputation.view_tier_change", rules.always_allow, lambda user: EVERYTHING)
+
+
+# --- webhooks (buyers): in their own module, registered on import -----------------------------------------------
+from reputation import rules_webhooks  # noqa: E402, F401

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from reputation import views
 
@@ -6,4 +6,5 @@ app_name = "reputation"
 
 urlpatterns = [
     path("agents/<slug:slug>/score/", views.score_why, name="score"),
+    path("webhooks/", include("reputation.webhook_urls")),
 ]

@@ -577,6 +577,102 @@ LEAKS: dict[Key, tuple[Callable[[World, Any], bool], frozenset[str]]] = {
 }
 
 
+# --- webhooks (reputation): Buyer A's endpoint and a failed delivery, made in the cells that name them ----------
+
+
+def buyer_a_webhook(w: World) -> Any:
+    from reputation.models import WebhookEndpoint
+
+    owner = w.users["buyer_a_owner"]
+    return WebhookEndpoint.objects.get_or_create(
+        organization=owner.organization,
+        url="https://hooks.buyer-a.example/trust",
+        defaults={"events": ["tier.changed"], "secret": "whsec_" + "A" * 32, "created_by": owner},
+    )[0]
+
+
+def buyer_a_delivery(w: World) -> Any:
+    from reputation.models import WebhookDelivery
+
+    return WebhookDelivery.objects.get_or_create(
+        endpoint=buyer_a_webhook(w),
+        msg_id="msg_matrix",
+        defaults={
+            "event_type": "tier.changed",
+            "payload": {"type": "tier.changed"},
+            "status": "failed",
+            "attempts": 10,
+        },
+    )[0]
+
+
+def webhook_rows(*fields: str) -> Callable[[World], Any]:
+    def probe(w: World) -> Any:
+        from reputation.models import WebhookDelivery, WebhookEndpoint
+
+        model = WebhookDelivery if fields and fields[0] == "status" else WebhookEndpoint
+        return rows_of(model, *fields)(w)
+
+    return probe
+
+
+WEBHOOK = "Buyer A's webhook endpoint"
+WEBHOOK_BODY = {"url": "http://127.0.0.1:9/hooks", "events": ["tier.changed"]}
+OBJECTS.update(
+    {
+        WEBHOOK: lambda w: ({"webhook_id": buyer_a_webhook(w).pk}, {}),
+        "a failed delivery to Buyer A's webhook endpoint": lambda w: (
+            {"webhook_id": buyer_a_webhook(w).pk, "delivery_id": buyer_a_delivery(w).pk},
+            {},
+        ),
+    }
+)
+API.update(
+    {
+        ("POST", "/api/v1/webhooks/"): Op(
+            body=lambda w: WEBHOOK_BODY, probe=webhook_rows(), writes=True, permission="reputation.manage_webhooks"
+        ),
+        ("DELETE", "/api/v1/webhooks/{webhook_id}/"): Op(
+            probe=webhook_rows(), writes=True, permission="reputation.manage_webhooks"
+        ),
+        ("POST", "/api/v1/webhooks/{webhook_id}/rotate-secret/"): Op(
+            probe=webhook_rows("secret"), writes=True, permission="reputation.manage_webhooks"
+        ),
+        ("POST", "/api/v1/webhooks/{webhook_id}/enable/"): Op(
+            probe=webhook_rows("enabled"), permission="reputation.manage_webhooks"
+        ),
+        ("POST", "/api/v1/webhooks/{webhook_id}/disable/"): Op(
+            probe=webhook_rows("enabled"), writes=True, permission="reputation.manage_webhooks"
+        ),
+        ("POST", "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/resend/"): Op(
+            probe=webhook_rows("status", "next_attempt_at"), writes=True, permission="reputation.manage_webhooks"
+        ),
+    }
+)
+HTML.update(
+    {
+        ("POST", "/webhooks/"): Op(body=lambda w: WEBHOOK_BODY, probe=webhook_rows()),
+        ("POST", "/webhooks/<int:webhook_id>/rotate/"): Op(probe=webhook_rows("secret")),
+        ("POST", "/webhooks/<int:webhook_id>/enable/"): Op(probe=webhook_rows("enabled")),
+        ("POST", "/webhooks/<int:webhook_id>/disable/"): Op(probe=webhook_rows("enabled")),
+        ("POST", "/webhooks/<int:webhook_id>/delete/"): Op(probe=webhook_rows()),
+        ("POST", "/webhooks/<int:webhook_id>/deliveries/<int:delivery_id>/resend/"): Op(
+            probe=webhook_rows("status", "next_attempt_at")
+        ),
+    }
+)
+BUYER_A = frozenset({"buyer_a_owner", "buyer_a_member"})
+LEAKS.update(
+    {
+        ("api", "GET", "/api/v1/webhooks/", WEBHOOK): (
+            lambda w, r: buyer_a_webhook(w).pk in {item["id"] for item in _items(r)},
+            BUYER_A,
+        ),
+        ("html", "GET", "/webhooks/", WEBHOOK): (lambda w, r: "hooks.buyer-a.example" in r.content.decode(), BUYER_A),
+    }
+)
+
+
 # --- where the code answers something else than it should (each one is in the report) --------------------------
 
 KNOWN: dict[tuple[str, str, str, str, str], str] = {}  # cells where the code is known to answer otherwise (none)

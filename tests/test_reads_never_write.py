@@ -166,6 +166,18 @@ def build_world() -> World:
     pending = submit(wire_record(successes=40))  # newer than the latest checkpoint: its proof is pending
     agent_evaluate(agent_id=agent.pk)
 
+    from reputation.models import WebhookDelivery, WebhookEndpoint
+
+    endpoint = WebhookEndpoint.objects.create(
+        organization=buyer.organization,
+        url="https://hooks.example.com/",
+        events=["tier.changed"],
+        secret="whsec_" + "A" * 32,
+        created_by=buyer,
+    )
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint, msg_id="msg_reads", event_type="tier.changed", payload={}, status="failed"
+    )
     values = {
         "slug": agent.slug,
         "pact_id:published": pact.pk,
@@ -186,6 +198,8 @@ def build_world() -> World:
         "membership_id": colleague.membership.pk,
         "invitation_id": invitation.invitation.pk,
         "secret": invitation.secret,
+        "webhook_id": endpoint.pk,
+        "delivery_id": delivery.pk,
     }
     return World(
         users={"vendor": vendor, "buyer": buyer}, token=issued.plaintext, values=values, pending_record=pending

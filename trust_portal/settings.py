@@ -232,6 +232,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "verdicts.sweep",
         "schedule": env.int("VERDICT_SWEEP_SECONDS", default=900, minimum=10),
     },
+    # Webhook retries are rows with a due time (next_attempt_at): this sends what is due, surviving restarts.
+    "send-due-webhooks": {"task": "reputation.send_due_webhooks", "schedule": 15.0},
 }
 
 # --- Evidence ---------------------------------------------------------------------
@@ -371,3 +373,13 @@ MIDDLEWARE.insert(
 # --- the trust loop (reputation) ----------------------------------------------------------------------------------
 SCORE_HALF_LIFE_DAYS = env.int("SCORE_HALF_LIFE_DAYS", default=30, minimum=1, maximum=3650)
 TIER_UPGRADE_DAYS = env.int("TIER_UPGRADE_DAYS", default=14, minimum=0, maximum=365)
+
+# Webhooks (Standard Webhooks; docs/reputation.md, "Webhooks"). Delays before each attempt, in seconds: the spec's
+# schedule (immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h), each with ±jitter.
+WEBHOOK_RETRY_SCHEDULE: list[float] = [0, 5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400]
+WEBHOOK_RETRY_JITTER = 0.1
+WEBHOOK_TIMEOUT_SECONDS = 15.0
+WEBHOOK_DISABLE_AFTER_DAYS = 5  # an endpoint failing this long, without one success, is disabled with a notice
+WEBHOOK_SECRET_OVERLAP_HOURS = 24  # after a rotation, the previous secret keeps signing this long
+# Private, loopback, link-local, multicast and reserved targets (and plain http) are refused unless this is on.
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=DEBUG)
