@@ -5,6 +5,7 @@ from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as account_views
+from trust_portal.health import healthz
 from trust_portal.api.exceptions import api_not_found
 
 api_v1: list[URLPattern | URLResolver] = [
@@ -20,6 +21,7 @@ api_v1: list[URLPattern | URLResolver] = [
 
 urlpatterns = [
     path("", account_views.home, name="home"),
+    path("healthz", healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
     path("", include("pacts.urls")),
     path("", include("evidence.urls")),

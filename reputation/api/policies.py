@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.permissions import TokenScopeAllows
-from pacts.selectors import agent_get
+from pacts.selectors import agent_find
 from reputation import policies
 from reputation.api.caching import cache_headers, etag_of, json_ready
 from reputation.models import AccessPolicy, Decision, PolicyRevision
@@ -194,7 +194,7 @@ class AgentDecisionView(APIView):
         tags=["reputation"],
     )
     def get(self, request: Request, slug: str) -> HttpResponse:
-        agent = agent_get(user=request.user, slug=slug)
+        agent = agent_find(user=request.user, slug=slug)
         policy_id = query_int(request, "policy")
         with_receipt = request.query_params.get("receipt") in ("1", "true")
         now = timezone.now()
