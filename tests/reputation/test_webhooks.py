@@ -556,3 +556,22 @@ def test_the_demo_gives_northwind_a_failed_and_a_successful_delivery_without_sen
     statuses = {d.event_type: (d.status, d.attempts) for d in endpoint.deliveries.all()}
     assert statuses == {"verdict.breached": ("failed", 10), "tier.changed": ("succeeded", 2)}
     assert WebhookDelivery.objects.get(event_type="verdict.breached").attempt_log.count() == 10
+
+
+# --- a real worker ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_delivers_once_the_event_commits(celery_worker, buyer, agent, receiver, settings) -> None:
+    from tests.conftest import wait_for
+
+    settings.WEBHOOK_ALLOW_PRIVATE = True  # the worker's own settings allow it too (DEBUG is on in tests)
+    issued = register(buyer, receiver.url)
+    with transaction.atomic():
+        publish(agent, buyer.organization.pk)
+        time.sleep(0.5)
+        assert receiver.requests == []  # queued on commit: nothing leaves before it
+    assert wait_for(lambda: len(receiver.requests) == 1, timeout=60)
+    Webhook(issued.secret).verify(receiver.requests[0]["body"], receiver.requests[0]["headers"])
+    assert wait_for(lambda: WebhookDelivery.objects.get().status == "succeeded", timeout=30)
