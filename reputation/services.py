@@ -226,6 +226,8 @@ def reputation_update(agent_id: int, written: list[Verdict], now: datetime) -> R
             reputation.tier_since = now
             reputation.tier_reason = (change_reason or why)[:300]
             _announce_tier(agent_id, reputation.tier, new_state.tier, reputation.tier_reason, result, now)
+        elif target == reputation.tier:
+            reputation.tier_reason = why[:300]  # the reason it holds now (a bound that moved, a pact gone stale)
         reputation.tier = new_state.tier
         reputation.pending_tier = new_state.pending_tier or ""
         reputation.pending_since = new_state.pending_since
