@@ -26,3 +26,18 @@ class ReputationConfig(AppConfig):
         if webhook_deliveries_create not in events.deliverers:
             events.deliverers.append(webhook_deliveries_create)
         register("Webhooks", "reputation:webhooks", frozenset({Role.BUYER}))
+        # Engagements and the consequence ledger: credits on breach, engagements follow new versions, the
+        # "Engage this agent" panel, the sweep task, and the buyers' and vendors' pages.
+        from reputation import ledger_tasks  # noqa: F401  (registers reputation.ledger_sweep in every worker)
+        from reputation.engagements import engagements_on_publish
+        from reputation.ledger import ledger_on_evaluation
+        from reputation.ledger_panels import engagement_panel
+
+        if ledger_on_evaluation not in verdict_hooks.evaluated:
+            verdict_hooks.evaluated.append(ledger_on_evaluation)
+        if engagements_on_publish not in pact_hooks.version_published:
+            pact_hooks.version_published.append(engagements_on_publish)
+        if engagement_panel not in pact_hooks.agent_panels:
+            pact_hooks.agent_panels.append(engagement_panel)
+        register("Engagements", "reputation:engagements", frozenset({Role.BUYER, Role.VENDOR, Role.STAFF}))
+        register("Ledger", "reputation:ledger", frozenset({Role.BUYER, Role.VENDOR, Role.STAFF}))

@@ -16,5 +16,6 @@ view_permission(ScoreEvent, "reputation.view_score_event", rules.always_allow, l
 view_permission(TierChange, "reputation.view_tier_change", rules.always_allow, lambda user: EVERYTHING)
 
 
-# --- webhooks (buyers): in their own module, registered on import -----------------------------------------------
-from reputation import rules_webhooks  # noqa: E402, F401
+# --- webhooks (buyers), and engagements and the consequence ledger (buyers and vendors): each in its own module,
+# registered on import
+from reputation import rules_ledger, rules_webhooks  # noqa: E402, F401

@@ -6,5 +6,6 @@ app_name = "reputation"
 
 urlpatterns = [
     path("agents/<slug:slug>/score/", views.score_why, name="score"),
+    path("", include("reputation.ledger_urls")),
     path("webhooks/", include("reputation.webhook_urls")),
 ]

@@ -835,3 +835,125 @@ def test_the_matrix_covers_every_operation_and_route_and_nothing_else() -> None:
 
 def test_the_login_url_is_the_sign_in_page() -> None:
     assert reverse("accounts:login") == LOGIN_URL
+
+
+# --- engagements and the consequence ledger (reputation): Buyer A's engagement of vendor A's agent and an owed
+# service credit, made in the cells that name them (each cell's transaction rolls them back) --------------------
+
+
+def buyer_a_engagement(w: World) -> Any:
+    from reputation.models import Engagement
+
+    owner = w.users["buyer_a_owner"]
+    return Engagement.objects.get_or_create(
+        buyer=owner.organization,
+        pact=w.published,
+        ended_at=None,
+        defaults={
+            "agent": w.agent,
+            "pact_version": w.published.versions.get(number=1),
+            "monthly_fee": "1200.00",
+            "currency": "EUR",
+            "starts_on": timezone.localdate(),
+            "created_by": owner,
+        },
+    )[0]
+
+
+def buyer_a_owed_entry(w: World) -> Any:
+    from reputation.models import LedgerEntry
+    from verdicts.models import Verdict
+
+    engagement = buyer_a_engagement(w)
+    return LedgerEntry.objects.get_or_create(
+        engagement=engagement,
+        verdict=Verdict.objects.filter(pact=w.published, clause_id="resolution-rate").first(),
+        defaults={
+            "agent": w.agent,
+            "buyer": engagement.buyer,
+            "clause_id": "resolution-rate",
+            "percent": "10",
+            "amount": "120.00",
+            "currency": "EUR",
+            "status": "owed",
+            "cure_ends_at": timezone.now() - timedelta(days=1),
+        },
+    )[0]
+
+
+def ledger_rows(*fields: str) -> Callable[[World], Any]:
+    def probe(w: World) -> Any:
+        from reputation.models import Engagement, LedgerEntry
+
+        return rows_of(LedgerEntry if fields and fields[0] == "status" else Engagement, *fields)(w)
+
+    return probe
+
+
+ENGAGEMENT = "Buyer A's engagement of vendor A's agent"
+OWED_ENTRY = "Buyer A's owed service credit"
+OBJECTS.update(
+    {
+        ENGAGEMENT: lambda w: ({"engagement_id": buyer_a_engagement(w).pk}, {}),
+        OWED_ENTRY: lambda w: ({"entry_id": buyer_a_owed_entry(w).pk}, {}),
+        f"{OWED_ENTRY} (listed)": lambda w: (buyer_a_owed_entry(w) and {}, {}),
+    }
+)
+ENGAGE = lambda w: {  # noqa: E731  (a pact of the agent with no engagement yet: every buyer owner may engage it)
+    "agent": w.agent.slug,
+    "pact": w.no_draft.pk,
+    "monthly_fee": "900.00",
+    "currency": "EUR",
+    "starts_on": timezone.localdate().isoformat(),
+}
+API.update(
+    {
+        ("POST", "/api/v1/engagements/"): Op(
+            body=ENGAGE, probe=ledger_rows(), writes=True, permission="reputation.start_engagement"
+        ),
+        ("POST", "/api/v1/engagements/{engagement_id}/end/"): Op(
+            probe=ledger_rows("ended_at"), writes=True, permission="reputation.end_engagement"
+        ),
+        ("POST", "/api/v1/ledger/{entry_id}/pay/"): Op(
+            body=lambda w: {"note": "invoice 7"},
+            probe=ledger_rows("status"),
+            writes=True,
+            permission="reputation.settle_ledger_entry",
+        ),
+        ("POST", "/api/v1/ledger/{entry_id}/waive/"): Op(
+            body=lambda w: {"note": "goodwill"},
+            probe=ledger_rows("status"),
+            writes=True,
+            permission="reputation.settle_ledger_entry",
+        ),
+    }
+)
+HTML.update(
+    {
+        ("POST", "/engagements/"): Op(body=ENGAGE, probe=ledger_rows()),
+        ("POST", "/engagements/<int:engagement_id>/end/"): Op(probe=ledger_rows("ended_at")),
+        ("POST", "/ledger/<int:entry_id>/pay/"): Op(body=lambda w: {"note": "invoice 7"}, probe=ledger_rows("status")),
+        ("POST", "/ledger/<int:entry_id>/waive/"): Op(body=lambda w: {"note": "goodwill"}, probe=ledger_rows("status")),
+    }
+)
+PARTIES = frozenset({"vendor_a_owner", "vendor_a_member", "buyer_a_owner", "buyer_a_member", "staff"})
+LEAKS.update(
+    {
+        ("api", "GET", "/api/v1/engagements/", ENGAGEMENT): (
+            lambda w, r: buyer_a_engagement(w).pk in {item["id"] for item in _items(r)},
+            PARTIES,
+        ),
+        ("api", "GET", "/api/v1/ledger/", f"{OWED_ENTRY} (listed)"): (
+            lambda w, r: buyer_a_owed_entry(w).pk in {item["id"] for item in _items(r)},
+            PARTIES,
+        ),
+        ("html", "GET", "/ledger/", f"{OWED_ENTRY} (listed)"): (
+            lambda w, r: f'id="entry-{buyer_a_owed_entry(w).pk}"' in r.content.decode(),
+            PARTIES,
+        ),
+        ("html", "GET", "/engagements/", ENGAGEMENT): (
+            lambda w, r: f'id="engagement-{buyer_a_engagement(w).pk}"' in r.content.decode(),
+            PARTIES,
+        ),
+    }
+)

@@ -201,6 +201,7 @@ def build_world() -> World:
         "webhook_id": endpoint.pk,
         "delivery_id": delivery.pk,
     }
+    values.update(ledger_values(buyer=buyer, agent=agent, pact=pact))
     return World(
         users={"vendor": vendor, "buyer": buyer}, token=issued.plaintext, values=values, pending_record=pending
     )
@@ -310,3 +311,27 @@ def test_regex_and_route_patterns_are_the_only_kinds() -> None:
     assert set(kinds(get_resolver().url_patterns)) <= {RoutePattern, RegexPattern}
     regex_routes = {r.pattern for r in routes() if r.pattern.startswith("^")}
     assert regex_routes <= set(REGEX_ROUTES)
+
+
+def ledger_values(*, buyer: Any, agent: Any, pact: Any) -> dict[str, int]:
+    """Northwind engages the agent, and holds an owed service credit: the engagement and ledger pages' ids."""
+    from reputation.engagements import engagement_start
+    from reputation.models import LedgerEntry
+    from verdicts.models import Verdict
+
+    engagement = engagement_start(
+        user=buyer, agent=agent, monthly_fee="1200.00", currency="EUR", starts_on=timezone.localdate()
+    )
+    entry = LedgerEntry.objects.create(
+        agent=agent,
+        buyer=buyer.organization,
+        engagement=engagement,
+        verdict=Verdict.objects.filter(pact=pact).first(),
+        clause_id="resolution-rate",
+        percent="10",
+        amount="120.00",
+        currency="EUR",
+        status=LedgerEntry.Status.OWED,
+        cure_ends_at=timezone.now() - timedelta(days=1),
+    )
+    return {"engagement_id": engagement.pk, "entry_id": entry.pk}

@@ -232,6 +232,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "verdicts.sweep",
         "schedule": env.int("VERDICT_SWEEP_SECONDS", default=900, minimum=10),
     },
+    # Service credits become owed when their cure period ends (to the second: the task only needs to be prompt).
+    "ledger-sweep": {
+        "task": "reputation.ledger_sweep",
+        "schedule": env.int("LEDGER_SWEEP_SECONDS", default=60, minimum=10),
+    },
     # Webhook retries are rows with a due time (next_attempt_at): this sends what is due, surviving restarts.
     "send-due-webhooks": {"task": "reputation.send_due_webhooks", "schedule": 15.0},
 }
