@@ -76,9 +76,10 @@ def agent_list(*, user: Any, q: str = "", vendor: str = "", stale: bool | None =
     return agents.order_by("name", "id")
 
 
-def agent_find(*, user: Any, slug: str) -> Agent:
-    """One agent by slug with nothing annotated (hot paths: access decisions); 404 when not visible."""
-    agent = Agent.objects.restrict(user, "view").select_related("organization").filter(slug=slug).first()
+def agent_find(*, user: Any, slug: str, related: tuple[str, ...] = ()) -> Agent:
+    """One agent by slug with nothing annotated (hot paths: access decisions), joined with ``related`` (e.g.
+    a later app's one-to-one row); 404 when not visible."""
+    agent = Agent.objects.restrict(user, "view").select_related("organization", *related).filter(slug=slug).first()
     if agent is None:
         raise NotFound(f"No agent {slug!r}.")
     return agent

@@ -31,6 +31,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import JSONField, OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.models import Organization, User
@@ -271,15 +272,21 @@ def decision_evaluate(
     )
 
 
+STANDING_FIELDS = ("id", "agent_id", "pact_id", "clause_id", "status", "disputed", "freshest_at", "rests_on_restricted")
+
+
 def standing(*, user: Any, agent: Agent) -> tuple[Reputation, list[Verdict]]:
     """The agent's reputation and its current verdicts under the pacts in force, as ``user`` may see them."""
     from verdicts.selectors import shown
 
-    reputation = Reputation.objects.filter(agent=agent).first() or Reputation(
-        agent=agent, algorithm=ALGORITHM, computed_at=timezone.now()
-    )
+    try:
+        reputation = agent.reputation  # type: ignore[attr-defined]  # selected with the agent on hot paths
+    except Reputation.DoesNotExist:
+        reputation = Reputation(agent=agent, algorithm=ALGORITHM, computed_at=timezone.now())
     current = list(
-        Verdict.objects.filter(agent=agent, is_current=True).exclude(pact_version__status=PactVersion.Status.RETIRED)
+        Verdict.objects.filter(agent=agent, is_current=True)
+        .exclude(pact_version__status=PactVersion.Status.RETIRED)
+        .only(*STANDING_FIELDS)
     )
     return reputation, shown(current, user=user, agent=agent)
 
@@ -294,13 +301,27 @@ def new_decision_id() -> str:
 def decide(*, user: User, agent: Agent, policy_id: int, now: datetime | None = None) -> tuple[Decision, Evaluated]:
     """Answer allow/deny under the policy's revision in force, and log the decision (the decision log)."""
     now = now or timezone.now()
-    policy = AccessPolicy.objects.restrict(user, "view").filter(pk=policy_id).first()
+    in_force = PolicyRevision.objects.filter(policy=OuterRef("pk"), number=OuterRef("revision"))
+    policy = (
+        AccessPolicy.objects.restrict(user, "view")
+        .filter(pk=policy_id)
+        .annotate(
+            revision_pk=Subquery(in_force.values("pk")[:1]),
+            revision_rules=Subquery(in_force.values("rules")[:1], output_field=JSONField()),
+        )
+        .first()
+    )  # the policy and the rules of its revision in force, in one query
     if policy is None:
         raise NotFound(f"No policy {policy_id}.", field="policy")
     require(user, "reputation.decide", policy)
     if policy.archived_at is not None:
         raise PolicyArchived(f"Policy {policy.pk} was archived on {policy.archived_at:%Y-%m-%d}: it decides no more.")
-    revision = PolicyRevision.objects.get(policy=policy, number=policy.revision)
+    revision = PolicyRevision(
+        pk=policy.revision_pk,  # type: ignore[attr-defined]
+        policy=policy,
+        number=policy.revision,
+        rules=policy.revision_rules,  # type: ignore[attr-defined]
+    )
     reputation, verdicts = standing(user=user, agent=agent)
     evaluated = decision_evaluate(rules=revision.rules, agent=agent, reputation=reputation, verdicts=verdicts, now=now)
     decision = Decision.objects.create(

@@ -194,7 +194,7 @@ class AgentDecisionView(APIView):
         tags=["reputation"],
     )
     def get(self, request: Request, slug: str) -> HttpResponse:
-        agent = agent_find(user=request.user, slug=slug)
+        agent = agent_find(user=request.user, slug=slug, related=("reputation",))
         policy_id = query_int(request, "policy")
         with_receipt = request.query_params.get("receipt") in ("1", "true")
         now = timezone.now()
