@@ -29,6 +29,11 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+## schemathesis per role (--checks all) against a DEBUG=0 server on PostgreSQL with the demo data (a few minutes)
+.PHONY: fuzz
+fuzz: $(VENV)/.installed-test
+	PY=$(PY) tests/fuzz/run_schemathesis.sh
+
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

@@ -373,6 +373,12 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
     "trust_portal.web.InputSanitiserMiddleware",
 )
+# Error responses documented as problem+json, with the statuses every operation may answer (400, 401, 429).
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
+    "drf_spectacular.hooks.postprocess_schema_enums",
+    "trust_portal.api.schema.problem_responses",
+]
+CSRF_FAILURE_VIEW = "trust_portal.web.csrf_failure"  # problem+json under /api/
 
 
 # --- the trust loop (reputation) ----------------------------------------------------------------------------------

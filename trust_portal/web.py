@@ -65,7 +65,7 @@ class InputSanitiserMiddleware:
     def check(request: HttpRequest) -> None:
         check_text(request.path_info, "path")
         if any(len(part) > 18 and part.isdigit() and int(part) > MAX_ID for part in request.path_info.split("/")):
-            raise InputRefused(f"A number in the path beyond {MAX_ID} (no id is that large).", field="path")
+            raise NoSuchId(f"Not found: no id is beyond {MAX_ID}.", field="path", code="not_found")
         for name, values in request.GET.lists():
             check_text(name, "query parameter name")
             for value in values:
@@ -88,17 +88,29 @@ class InputSanitiserMiddleware:
                 check_text(upload.name or "", f"{name} (file name)")
 
 
+class NoSuchId(InputRefused):
+    """A path id beyond any the database holds: the object does not exist, so 404 (before a lookup overflows)."""
+
+    status = 404
+    title = "Not found"
+
+
 def input_refused_response(request: HttpRequest, refused: InputRefused) -> HttpResponse:
     if is_api(request):
         return problem_json(
-            status_code=400, title=refused.title, detail=refused.detail, code=refused.code, errors=refused.errors
+            status_code=refused.status,
+            title=refused.title,
+            detail=refused.detail,
+            code=refused.code,
+            errors=refused.errors,
         )
-    return bad_request_page(refused.detail)
+    return bad_request_page(refused.detail, status=refused.status, title=refused.title)
 
 
-def bad_request_page(detail: str) -> HttpResponse:
+def bad_request_page(detail: str, status: int = 400, title: str = "Bad request") -> HttpResponse:
     """The 400 page, rendered without the request: nothing on it may read the session (or fail)."""
-    return HttpResponse(loader.get_template("400.html").render({"detail": detail}), status=400)
+    page = loader.get_template("400.html").render({"detail": detail, "title": title})
+    return HttpResponse(page, status=status)
 
 
 # --- Django's error handlers (trust_portal.urls): problem+json under /api/, pages elsewhere ------------------------
@@ -124,6 +136,17 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if is_api(request):
         return problem_json(status_code=404, title="Not found", detail="Not found.", code="not_found")
     return defaults.page_not_found(request, exception)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: the API's answer is problem+json like every other refusal."""
+    if is_api(request):
+        return problem_json(
+            status_code=403, title="CSRF check failed", detail=reason or "CSRF check failed.", code="csrf_failed"
+        )
+    from django.views.csrf import csrf_failure as django_csrf_failure
+
+    return django_csrf_failure(request, reason)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import FileResponse
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
@@ -242,7 +242,7 @@ class PactDiffView(APIView):
     permission_classes = READ_PUBLIC
 
     @extend_schema(
-        parameters=[OpenApiParameter("from", int, required=True), OpenApiParameter("to", int, required=True)],
+        parameters=[s.DiffQueryInput],  # from and to, at least 1
         responses={200: s.DiffOutput, 400: PROBLEM, 404: PROBLEM},
         tags=["pacts"],
     )

@@ -367,5 +367,7 @@ def test_a_posted_id_beyond_64_bits_is_a_form_error_not_a_lookup(client: Any, ve
     assert b"9" * 30 in response.content or b"valid" in response.content
 
 
-def test_a_path_id_beyond_64_bits_is_refused(client: Any, db: None) -> None:
-    assert client.get("/pacts/" + "9" * 30 + "/v/1/").status_code == 400
+def test_a_path_id_beyond_64_bits_is_not_found_before_any_lookup(client: Any, db: None) -> None:
+    assert client.get("/pacts/" + "9" * 30 + "/v/1/").status_code == 404
+    response = APIClient().get("/api/v1/pacts/" + "9" * 30 + "/")
+    assert (response.status_code, response["Content-Type"]) == (404, PROBLEM)
