@@ -275,6 +275,7 @@ def _celery_worker_process(django_db_setup: None, django_db_blocker: object) -> 
         "CELERY_BROKER_URL": REDIS_URL,
         "CELERY_RESULT_BACKEND": REDIS_URL,
         "CELERY_QUEUE": queue,
+        "WEBHOOK_ALLOW_PRIVATE": "1",  # the tests' webhook receivers listen on 127.0.0.1
     }
     log = open(ARTIFACTS / "celery-worker.log", "w")  # noqa: SIM115
     process = subprocess.Popen(
