@@ -41,3 +41,5 @@ class ReputationConfig(AppConfig):
             pact_hooks.agent_panels.append(engagement_panel)
         register("Engagements", "reputation:engagements", frozenset({Role.BUYER, Role.VENDOR, Role.STAFF}))
         register("Ledger", "reputation:ledger", frozenset({Role.BUYER, Role.VENDOR, Role.STAFF}))
+        # Access policies: buyers write them and ask for decisions; the page has a live preview.
+        register("Policies", "reputation:policies", frozenset({Role.BUYER, Role.STAFF}))

@@ -108,9 +108,7 @@ def seed(out: TextIO) -> list[tuple[str, str, str]]:
         description="Routes incoming insurance claims to the right queue. Its accuracy collapsed three days ago.",
         clause=TRIAGE_CLAUSE,
         days=45,
-        records=_daily(
-            "triage_correct", "telemetry", 45, lambda d: rng.uniform(0.93, 0.97) if d > 3 else 0.55, rng
-        ),
+        records=_daily("triage_correct", "telemetry", 45, lambda d: rng.uniform(0.93, 0.97) if d > 3 else 0.55, rng),
     )
     summarizer = _agent(
         user=User.objects.get(username="vendor"),

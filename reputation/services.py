@@ -89,7 +89,7 @@ def score_inputs(*, agent_id: int, now: datetime) -> dict[str, Any]:
         .stale(now)
         .exclude(versions__status=PactVersion.Status.RETIRED)
         .with_review_due(now)
-        .values_list("review_due_in_force", flat=True)
+        .values_list("review_due_in_force", flat=True)  # type: ignore[misc]  # annotated by with_review_due
         .distinct()
     )
     stale = [[_iso(max(due, since)), _iso(now)] for due in overdue if due is not None]

@@ -42,6 +42,8 @@ from evidence.models import AccessGrant, EvidenceRecord, VendorKey
 from pacts import services as pact_services
 from pacts.demo_documents import REFUNDS_V1
 from pacts.models import Agent, Follow, Pact, PactVersion
+from reputation.models import AccessPolicy, Decision, PolicyRevision
+from reputation.policies import policy_create
 from tests.factories import PASSWORD, UserFactory, key_registration, member, register_key
 from transparency import log as tlog
 from verdicts.evaluation import agent_evaluate
@@ -140,6 +142,7 @@ class World:
     member_membership: Membership
     owner_membership: Membership
     checkpoint_size: int
+    policy: AccessPolicy  # Buyer A's access policy
 
 
 def build_world() -> World:
@@ -195,6 +198,12 @@ def build_world() -> World:
     key = register_key(owner, name="release key")
     issued = account_services.invitation_create(user=owner, organization=vendor_a, role="member", note="Dana")
     checkpoint = tlog.checkpoint_sign()  # after the evidence: reads never sign
+    policy = policy_create(
+        user=users["buyer_a_owner"],
+        organization=Organization.objects.get(name="Buyer A"),
+        name="Production use",
+        rules={"min_tier": "probation"},
+    )
     verdicts = agent_evaluate(agent_id=agent.pk)
     # The world is what the matrix's object column says it is.
     assert checkpoint.size == 3 and verdicts, (
@@ -223,6 +232,7 @@ def build_world() -> World:
         member_membership=colleague.membership,
         owner_membership=owner.membership,
         checkpoint_size=checkpoint.size,
+        policy=policy,
     )
 
 
@@ -289,6 +299,8 @@ OBJECTS: dict[str, Callable[[World], tuple[Params, Params]]] = {
     "vendor A member's membership": lambda w: ({"membership_id": w.member_membership.pk}, {}),
     "vendor A owner's membership": lambda w: ({"membership_id": w.owner_membership.pk}, {}),
     "the signed checkpoint": lambda w: ({"size": w.checkpoint_size}, {}),
+    "Buyer A's policy": lambda w: ({"policy_id": w.policy.pk}, {}),
+    "vendor A's agent, ?policy=Buyer A's policy": lambda w: ({"slug": w.agent.slug}, {"policy": w.policy.pk}),
 }
 
 
@@ -325,7 +337,24 @@ class Op:
 
 TOKENS = rows_of(ApiToken, "revoked_at")
 VERSIONS = rows_of(PactVersion, "status", "content_hash", "changelog")
+POLICY_RULES = {"name": "Staging", "min_tier": "standard", "required_clauses": ["resolution-rate"]}
 API: dict[tuple[str, str], Op] = {
+    ("POST", "/api/v1/policies/"): Op(
+        body=lambda w: POLICY_RULES,
+        probe=rows_of(AccessPolicy),
+        writes=True,
+        permission="reputation.manage_policies",
+    ),
+    ("PATCH", "/api/v1/policies/{policy_id}/"): Op(
+        body=lambda w: {"min_tier": "trusted"},
+        probe=rows_of(PolicyRevision, "rules"),
+        writes=True,
+        permission="reputation.manage_policy",
+    ),
+    ("DELETE", "/api/v1/policies/{policy_id}/"): Op(
+        probe=rows_of(AccessPolicy, "archived_at"), writes=True, permission="reputation.manage_policy"
+    ),
+    ("GET", "/api/v1/agents/{slug}/decision/"): Op(probe=rows_of(Decision), permission="reputation.decide"),
     ("POST", "/api/v1/agents/"): Op(
         body=lambda w: {"name": "Triage Bot", "slug": "triage-bot", "consequence_level": "medium"},
         probe=rows_of(Agent),
@@ -443,6 +472,12 @@ API: dict[tuple[str, str], Op] = {
 }
 
 HTML: dict[tuple[str, str], Op] = {
+    ("POST", "/policies/"): Op(body=lambda w: {"name": "Staging", "min_tier": "standard"}, probe=rows_of(AccessPolicy)),
+    ("POST", "/policies/preview/"): Op(body=lambda w: {"name": "Staging", "min_tier": "standard"}),
+    ("POST", "/policies/<int:policy_id>/"): Op(
+        body=lambda w: {"name": "Production use", "min_tier": "trusted"}, probe=rows_of(PolicyRevision, "rules")
+    ),
+    ("POST", "/policies/<int:policy_id>/archive/"): Op(probe=rows_of(AccessPolicy, "archived_at")),
     ("POST", "/accounts/login/"): Op(
         body=lambda w: {"username": w.users["vendor_a_member"].username, "password": PASSWORD}
     ),

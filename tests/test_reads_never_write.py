@@ -5,7 +5,11 @@ Every route comes from the URL resolver (a new route is covered the day it is ad
 parameters this test cannot fill fails with its name). The world holds every kind of object: organizations,
 members, an agent, a pact with superseded, published and draft versions, a draft-only pact, public,
 restricted, signed, imported and attached evidence, a grant, tokens, a signing key, an invitation,
-notifications, verdicts, and a signed checkpoint with one record appended after it. It is built once for the
+notifications, verdicts, an access policy, and a signed checkpoint with one record appended after it.
+
+One GET writes by design, and is asked here without its query so that it answers 400: the decision endpoint
+(``/api/v1/agents/{agent}/decision/?policy=ID``) appends every decision it makes to the decision log, as the
+trust loop requires (tests/reputation/test_policies.py checks that append, and that it writes nothing else). It is built once for the
 module inside a transaction that is rolled back at the end; each test runs in a savepoint of it.
 """
 
@@ -34,6 +38,7 @@ from evidence import services as evidence_services
 from evidence.demo import PROMPTFOO_RESULTS
 from pacts import services as pact_services
 from pacts.demo_documents import REFUNDS_V1, SCHEDULER, refunds_v2, refunds_v3_loosened
+from reputation.policies import policy_create
 from tests.factories import accuracy_record, envelope, key_registration, member, wire_record
 from transparency import log as tlog
 from transparency.models import LogCheckpoint
@@ -178,7 +183,10 @@ def build_world() -> World:
     delivery = WebhookDelivery.objects.create(
         endpoint=endpoint, msg_id="msg_reads", event_type="tier.changed", payload={}, status="failed"
     )
+    policy = policy_create(user=buyer, organization=buyer.organization, name="P", rules={"min_tier": "probation"})
+
     values = {
+        "policy_id": policy.pk,
         "slug": agent.slug,
         "pact_id:published": pact.pk,
         "pact_id:draft_only": draft_only.pk,

@@ -384,6 +384,7 @@ CSRF_FAILURE_VIEW = "trust_portal.web.csrf_failure"  # problem+json under /api/
 # --- the trust loop (reputation) ----------------------------------------------------------------------------------
 SCORE_HALF_LIFE_DAYS = env.int("SCORE_HALF_LIFE_DAYS", default=30, minimum=1, maximum=3650)
 TIER_UPGRADE_DAYS = env.int("TIER_UPGRADE_DAYS", default=14, minimum=0, maximum=365)
+RECEIPT_SECONDS = env.int("RECEIPT_SECONDS", default=900, minimum=10, maximum=86400)
 
 # Webhooks (Standard Webhooks; docs/reputation.md, "Webhooks"). Delays before each attempt, in seconds: the spec's
 # schedule (immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h), each with ±jitter.

@@ -5,8 +5,8 @@ from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as account_views
-from trust_portal.health import healthz
 from trust_portal.api.exceptions import api_not_found
+from trust_portal.health import healthz
 
 api_v1: list[URLPattern | URLResolver] = [
     path("", include("accounts.api.urls")),

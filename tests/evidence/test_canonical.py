@@ -4,7 +4,6 @@ package), and the hash a stored record carries is the hash of its canonical reco
 from __future__ import annotations
 
 import json
-
 from datetime import UTC, datetime
 
 import pytest

@@ -54,9 +54,7 @@ def pact(agent: Agent, vendor: User, published_at: datetime) -> Pact:
     v2 = copy.deepcopy(REFUNDS_V1)
     v2["review_every_days"] = V2_REVIEW_DAYS
     draft = pact_services.pact_version_create_draft(pact=pact, user=vendor, document=v2, changelog="lighter")
-    pact_services.pact_version_publish(
-        version=draft, user=vendor, effective_from=published_at + LEAD, now=published_at
-    )
+    pact_services.pact_version_publish(version=draft, user=vendor, effective_from=published_at + LEAD, now=published_at)
     return pact
 
 
@@ -106,9 +104,7 @@ def test_the_review_clock_is_v1s(pact: Pact, published_at: datetime) -> None:
 
 def test_evaluation_is_of_v1(pact: Pact, agent: Agent) -> None:
     agent_evaluate(agent_id=agent.pk)
-    assert set(Verdict.objects.filter(pact=pact, is_current=True).values_list("pact_version__number", flat=True)) == {
-        1
-    }
+    assert set(Verdict.objects.filter(pact=pact, is_current=True).values_list("pact_version__number", flat=True)) == {1}
 
 
 def test_the_bundle_carries_v1(pact: Pact, agent: Agent, vendor: User) -> None:
@@ -163,9 +159,7 @@ def test_a_re_review_of_v1_does_not_count_for_v2(pact: Pact, vendor: User, publi
 
 def test_then_evaluation_is_of_v2(pact: Pact, agent: Agent, after: datetime) -> None:
     agent_evaluate(agent_id=agent.pk)
-    assert set(Verdict.objects.filter(pact=pact, is_current=True).values_list("pact_version__number", flat=True)) == {
-        2
-    }
+    assert set(Verdict.objects.filter(pact=pact, is_current=True).values_list("pact_version__number", flat=True)) == {2}
 
 
 def test_then_the_bundle_carries_v2(pact: Pact, agent: Agent, vendor: User, after: datetime) -> None:

@@ -40,3 +40,17 @@ def observe(agent, vendor, wire) -> Callable[..., Reputation]:
         return Reputation.objects.get(agent=agent)
 
     return run
+
+
+@pytest.fixture
+def buyer2(db):
+    from tests.factories import member
+
+    return member("gil-globex", "Globex Retail", "buyer")
+
+
+@pytest.fixture
+def buyer_member(buyer):
+    from tests.factories import member
+
+    return member("bo-northwind", "Northwind Bank", "buyer", role="member")

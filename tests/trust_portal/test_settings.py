@@ -220,6 +220,7 @@ MALFORMED: dict[str, tuple[str, dict[str, str]]] = {
     "SCORE_HALF_LIFE_DAYS": ("0", {}),
     "TIER_UPGRADE_DAYS": ("two weeks", {}),
     "WEBHOOK_ALLOW_PRIVATE": ("sometimes", {}),
+    "RECEIPT_SECONDS": ("5", {}),
     "LOGIN_FAILURE_LIMIT": ("0", {}),
     "LOGIN_FAILURE_IP_LIMIT": ("many", {}),
     "LOGIN_FAILURE_USER_LIMIT": ("0", {}),
