@@ -88,6 +88,7 @@ def copy_rate(url: str, agent_id: int, batches: list[bytes]) -> float:
         "dataset_hash",
         "scorer",
         "visibility",
+        "attachment_filename",
         "received_at",
         "canonical_hash",
         "canonical",
@@ -118,6 +119,7 @@ def copy_rate(url: str, agent_id: int, batches: list[bytes]) -> float:
                     "",
                     "",
                     "public",
+                    "",
                     datetime.now(UTC),
                     "0" * 64,
                     json.dumps(r, separators=(",", ":"), sort_keys=True),  # the canonical bytes the API keeps too
