@@ -350,7 +350,12 @@ SPECTACULAR_SETTINGS = {
         },
     },
     "SECURITY": [{"bearerAuth": []}, {"cookieAuth": []}],
-    "ENUM_NAME_OVERRIDES": {"TierEnum": "reputation.models.Tier"},
+    "ENUM_NAME_OVERRIDES": {
+        "TierEnum": "reputation.models.Tier",
+        "EngagementStatusEnum": ["active", "scheduled", "ended"],
+        "LedgerEntryStatusEnum": "reputation.models.LedgerEntry.Status",
+        "PactVersionStatusEnum": "pacts.models.PactVersion.Status",
+    },
 }
 
 # --- Logging --------------------------------------------------------------------

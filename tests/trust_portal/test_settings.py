@@ -240,6 +240,7 @@ MALFORMED: dict[str, tuple[str, dict[str, str]]] = {
     "EVIDENCE_IMPORT_RECORD_LIMIT": ("-1", {}),
     "IDEMPOTENCY_KEY_TTL_HOURS": ("1", {}),
     "VERDICT_SWEEP_SECONDS": ("1", {}),
+    "LEDGER_SWEEP_SECONDS": ("1", {}),
     "LOG_ORIGIN": ("trust portal", {}),
     "LOG_SIGNING_KEY_FILE": ("log-key.pem", {}),
     "CHECKPOINT_SECONDS": ("0", {}),
