@@ -23,4 +23,14 @@ def test_seed_demo_builds_the_pact_world() -> None:
         "draft",
     ]
     assert Agent.objects.get(slug="helix-scheduler").pacts.get().is_stale
-    assert Agent.objects.count() == 4
+    # The pacts demo's four agents, and the trust loop's two tier examples (reputation/demo_trust.py).
+    assert set(Agent.objects.values_list("slug", flat=True)) == {
+        "refund-bot",
+        "code-reviewer",
+        "helix-scheduler",
+        "invoice-extractor",
+        "claims-triage",
+        "doc-summarizer",
+    }
+    tiers = dict(Agent.objects.values_list("slug", "reputation__tier"))
+    assert tiers["claims-triage"] == "suspended" and tiers["doc-summarizer"] == "probation"
