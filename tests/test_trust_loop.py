@@ -100,7 +100,19 @@ def test_one_breach_moves_score_tier_decision_ledger_and_webhook(
     # One breach in evidence.
     bad = wire_record(successes=1, trials=1000)
     assert as_vendor.post("/api/v1/agents/refund-bot/evidence/", bad, format="json").status_code == 201
-    assert wait_for(lambda: score()["tier"] == "suspended", timeout=60)
+
+    # While the worker evaluates, ask again and again: no answer ever sees the breach and still allows.
+    seen: list[tuple[str, str, str]] = []
+
+    def settled() -> bool:
+        answer = decide()
+        clause = next(c for c in answer["conditions"] if c["condition"] == "required_clause:resolution-rate")
+        seen.append((clause["actual"], answer["tier"], answer["decision"]))
+        return answer["tier"] == "suspended"
+
+    assert wait_for(settled, timeout=60)
+    assert all(decision == "deny" and tier == "suspended" for actual, tier, decision in seen if actual == "breached")
+    assert all(decision == "allow" for actual, tier, decision in seen if tier == "probation")
 
     # Score, tier and decision moved in the same run that recorded the breach.
     after = score()
