@@ -12,6 +12,7 @@ from django.contrib.auth import authenticate
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.text import slugify
@@ -298,6 +299,7 @@ def api_token_authenticate(plaintext: str) -> ApiToken | None:
         ApiToken.objects.active()
         .select_related("user__membership__organization")
         .filter(digest=token_digest(plaintext), user__is_active=True)
+        .annotate(scope_count=Count("agent_scopes"))  # in the same query: most tokens are not limited to agents
         .first()
     )
     if token is None:

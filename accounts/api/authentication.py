@@ -33,7 +33,11 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
         user = token.user
-        agent_ids = frozenset(token.agent_scopes.values_list("agent_id", flat=True))  # type: ignore[attr-defined]
+        agent_ids = (
+            frozenset(token.agent_scopes.values_list("agent_id", flat=True))  # type: ignore[attr-defined]
+            if getattr(token, "scope_count", 1)
+            else frozenset()
+        )
         user.token_scope = TokenScope(token_id=token.pk, agent_ids=agent_ids) if agent_ids else None  # type: ignore[attr-defined]
         return user, token
 
