@@ -174,6 +174,9 @@ def reputation_update(agent_id: int, written: list[Verdict], now: datetime) -> R
     """Re-score and re-tier one agent (inside the evaluation's transaction); write events for what changed."""
     with transaction.atomic():
         reputation = Reputation.objects.select_for_update().filter(agent_id=agent_id).first()
+        if reputation is None and not written and not Verdict.objects.filter(agent_id=agent_id).exists():
+            # Never judged: nothing to score (the agent reads as unverified); no row until a first verdict.
+            return Reputation(agent_id=agent_id, algorithm=core.ALGORITHM, computed_at=now)
         if reputation is None:
             Agent.objects.select_for_update().filter(pk=agent_id).first()  # one first row per agent
             reputation = Reputation.objects.filter(agent_id=agent_id).first() or Reputation(

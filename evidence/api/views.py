@@ -24,7 +24,7 @@ from evidence.errors import EvidenceInvalid
 from evidence.idempotency import fingerprint, run_idempotently
 from evidence.importers import ImportOptions
 from evidence.models import EvidenceRecord
-from pacts.selectors import agent_get
+from pacts.selectors import agent_find, agent_get
 from trust_portal.api.exceptions import problem_response
 from trust_portal.api.pagination import CursorPagination, paginated_response
 from trust_portal.api.params import query_filters
@@ -87,7 +87,7 @@ class AgentEvidenceView(APIView):
     )
     def post(self, request: Request, slug: str) -> Response:
         user = signed_in_user(request)
-        agent = agent_get(user=user, slug=slug)
+        agent = agent_find(user=user, slug=slug)  # the hot path: no directory annotations
         token = _token(request)
         services.require_submitter(agent=agent, user=user, token=token)
         raw_body = request.body  # read first: the fingerprint is over the exact bytes sent
@@ -138,7 +138,11 @@ class AgentEvidenceImportView(APIView):
             OpenApiParameter("visibility", str, enum=["public", "restricted"]),
         ],
         request={
-            "multipart/form-data": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}},
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+                "required": ["file"],
+            },
             "application/octet-stream": {"type": "string", "format": "binary"},
         },
         responses={
