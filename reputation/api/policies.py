@@ -11,7 +11,7 @@ from typing import Any
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -19,13 +19,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.permissions import TokenScopeAllows
-from pacts.selectors import agent_find
 from reputation import policies
 from reputation.api.caching import cache_headers, etag_of, json_ready
 from reputation.models import AccessPolicy, Decision, PolicyRevision
 from reputation.receipts import receipt_sign
 from trust_portal.api.pagination import CursorPagination, paginated_response
-from trust_portal.api.params import query_int
+from trust_portal.api.params import bool_parameter, int_parameter, query_bool, query_int
 from trust_portal.api.schema import PROBLEM
 from trust_portal.errors import NotFound
 from trustcore.canonical import iso
@@ -44,7 +43,9 @@ class PolicyInput(serializers.Serializer):
     max_open_disputes = serializers.IntegerField(min_value=0, required=False, allow_null=True)
     required_clauses = serializers.ListField(child=serializers.CharField(max_length=63), required=False, max_length=50)
     max_evidence_age_days = serializers.IntegerField(min_value=1, max_value=3650, required=False, allow_null=True)
-    consequence_levels = serializers.ListField(child=serializers.ChoiceField(choices=LEVELS), required=False)
+    consequence_levels = serializers.ListField(
+        child=serializers.ChoiceField(choices=LEVELS), required=False, min_length=1
+    )
 
 
 class PolicyOutput(serializers.Serializer):
@@ -93,13 +94,13 @@ class PolicyListView(APIView):
     pagination_class = CursorPagination
 
     @extend_schema(
-        parameters=[OpenApiParameter("archived", bool, description="1: archived policies too")],
+        parameters=[bool_parameter("archived", description="1: archived policies too")],
         responses={200: PolicyOutput(many=True)},
         tags=["reputation"],
     )
     def get(self, request: Request) -> Response:
         found = AccessPolicy.objects.restrict(request.user, "view").select_related("organization")
-        if request.query_params.get("archived") not in ("1", "true"):
+        if not query_bool(request, "archived"):
             found = found.filter(archived_at__isnull=True)
         return paginated_response(self, request, found.prefetch_related("revisions"), _PolicyListItem, ("-id",))
 
@@ -170,14 +171,14 @@ class PolicyDecisionsView(APIView):
         return paginated_response(self, request, log, DecisionOutput, ("-at", "-id"))
 
 
-RECEIPT = OpenApiParameter("receipt", bool, description="1: add a signed receipt (DSSE by the log key, 15 min)")
+RECEIPT = bool_parameter("receipt", description="1: add a signed receipt (DSSE by the log key, 15 min)")
 
 
 class AgentDecisionView(APIView):
     permission_classes = [IsAuthenticated, TokenScopeAllows]
 
     @extend_schema(
-        parameters=[OpenApiParameter("policy", int, required=True, description="The policy's id"), RECEIPT],
+        parameters=[int_parameter("policy", required=True, description="The policy's id"), RECEIPT],
         responses={
             200: OpenApiResponse(
                 OpenApiTypes.OBJECT,
@@ -194,9 +195,9 @@ class AgentDecisionView(APIView):
         tags=["reputation"],
     )
     def get(self, request: Request, slug: str) -> HttpResponse:
-        agent = agent_find(user=request.user, slug=slug, related=("reputation",))
+        agent = policies.decision_agent(user=request.user, slug=slug)
         policy_id = query_int(request, "policy")
-        with_receipt = request.query_params.get("receipt") in ("1", "true")
+        with_receipt = query_bool(request, "receipt")
         now = timezone.now()
         decision, evaluated = policies.decide(user=request.user, agent=agent, policy_id=policy_id, now=now)  # type: ignore[arg-type]
         body: dict[str, Any] = {
