@@ -102,8 +102,11 @@ def clean_rules(data: dict[str, Any]) -> dict[str, Any]:
             raise InvalidPolicy("required_clauses must be a list of at most 50 clause ids.", field="required_clauses")
         for clause in clauses:
             if not isinstance(clause, str) or not CLAUSE_ID.fullmatch(clause):
-                raise InvalidPolicy(f"{clause!r} is not a clause id.", field="required_clauses")
-        rules["required_clauses"] = list(dict.fromkeys(clauses))
+                shown = repr(clause)
+                shown = shown if len(shown) <= 70 else shown[:60] + "…"
+                raise InvalidPolicy(f"{shown} is not a clause id.", field="required_clauses")
+        if clauses:  # an empty list is no condition (it must not make a policy that allows everything)
+            rules["required_clauses"] = list(dict.fromkeys(clauses))
     if data.get("consequence_levels") is not None:
         levels = data["consequence_levels"]
         allowed = [level.value for level in ConsequenceLevel]
@@ -135,9 +138,12 @@ def policy_create(*, user: User, organization: Organization | None, name: Any, r
 
 @transaction.atomic
 def policy_update(
-    *, user: User, policy: AccessPolicy, name: Any = None, rules: dict[str, Any] | None = None
+    *, user: User, policy: AccessPolicy, name: Any = None, rules: dict[str, Any] | None = None, merge: bool = False
 ) -> AccessPolicy:
-    """A new revision with these rules (and/or a new name); the old revision stays, as decisions cite it."""
+    """A new revision with these rules (and/or a new name); the old revision stays, as decisions cite it.
+
+    ``merge`` (the API's PATCH): the given conditions change only themselves, ``null`` removes one; without it
+    (the page's form) the rules given are the whole new set."""
     require(user, "reputation.manage_policy", policy)
     locked = AccessPolicy.objects.select_for_update().get(pk=policy.pk)
     if locked.archived_at is not None:
@@ -145,8 +151,10 @@ def policy_update(
     if name is not None:
         locked.name = _name(name)
     if rules is not None:
-        cleaned = clean_rules(rules)
         current = locked.revisions.get(number=locked.revision).rules
+        if merge:
+            rules = {k: v for k, v in {**current, **rules}.items() if v is not None}
+        cleaned = clean_rules(rules)
         if cleaned != current:
             locked.revision += 1
             PolicyRevision.objects.create(policy=locked, number=locked.revision, rules=cleaned, created_by=user)

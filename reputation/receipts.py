@@ -1,7 +1,7 @@
 """Signed receipts: a DSSE envelope over a decision or a score, by the log key, valid until it expires.
 
 ``payloadType`` ``application/vnd.trust-portal.decision+json`` (or ``…score+json``); ``payload`` the RFC 8785
-bytes of the response without its ``receipt``, plus ``expires_at`` (``RECEIPT_SECONDS``, default 15 minutes)
+bytes of the response without its ``receipt``, plus ``issued_at``, ``expires_at`` (``RECEIPT_SECONDS``, default 15 minutes)
 and the latest signed checkpoint of the log (``checkpoint``: the note; ``log``: origin, key name and key id
 as on ``/api/v1/log/``). ``trust-verify receipt FILE --key log-key.pem`` checks it offline.
 """
@@ -30,6 +30,7 @@ def receipt_sign(kind: str, body: dict[str, Any], *, now: datetime) -> tuple[dic
     key = tlog.signing_key()
     payload = {
         **body,
+        "issued_at": iso(now),
         "expires_at": iso(expires),
         "checkpoint": checkpoint.note if checkpoint else None,
         "log": {"origin": key.name, "key_name": checkpoint.key.name if checkpoint else key.name, "key_id": key.key_id},

@@ -141,33 +141,53 @@ def _standing(agent_id: int, now: datetime) -> core.Standing:
         current_versions.setdefault(pact_id, version_id)
     if not current_versions:
         return core.Standing(has_pact=False, has_verdicts=False)
-    critical = set(
-        PactClause.objects.filter(version_id__in=current_versions.values(), severity="critical").values_list(
-            "version_id", "clause_id"
-        )
-    )
+    clauses = {
+        (version_id, clause_id): (severity, on_breach, on_stale)
+        for version_id, clause_id, severity, on_breach, on_stale in PactClause.objects.filter(
+            version_id__in=current_versions.values()
+        ).values_list("version_id", "clause_id", "severity", "on_breach", "on_stale")
+    }
     current = list(
         Verdict.objects.filter(
             agent_id=agent_id, is_current=True, pact_version_id__in=current_versions.values()
         ).values_list("pact_version_id", "clause_id", "status")
     )
-    failing = tuple(
-        sorted(
-            clause_id
-            for version_id, clause_id, status in current
-            if (version_id, clause_id) in critical and status in (Verdict.Status.BREACHED, Verdict.Status.STALE)
-        )
-    )
+    failing: list[str] = []
+    downgrading: list[str] = []
+    for version_id, clause_id, status in current:
+        severity, on_breach, on_stale = clauses.get((version_id, clause_id), ("", [], []))
+        if status not in (Verdict.Status.BREACHED, Verdict.Status.STALE):
+            continue
+        if severity == "critical":
+            failing.append(clause_id)
+        elif _says_downgrade(on_breach if status == Verdict.Status.BREACHED else on_stale):
+            downgrading.append(clause_id)
     stale = Pact.objects.filter(pk__in=current_versions).stale(now).exists()
-    return core.Standing(has_pact=True, has_verdicts=bool(current), failing_critical=failing, pact_stale=stale)
+    return core.Standing(
+        has_pact=True,
+        has_verdicts=bool(current),
+        failing_critical=tuple(sorted(failing)),
+        pact_stale=stale,
+        downgrading=tuple(sorted(downgrading)),
+    )
 
 
-def _cause(written: Iterable[Verdict]) -> Verdict | None:
-    """The verdict that best explains a change: a failing one first, critical before others."""
-    written = list(written)
-    failing = [v for v in written if v.status in (Verdict.Status.BREACHED, Verdict.Status.STALE)]
-    candidates = failing or written
-    return candidates[0] if candidates else None
+def _says_downgrade(actions: Any) -> bool:
+    """Whether a clause's consequences (``on_breach`` / ``on_stale``) include a downgrade."""
+    return any(
+        (isinstance(action, dict) and action.get("action") == "downgrade") or action == "downgrade"
+        for action in actions or []
+    )
+
+
+def _cause(written: Iterable[Verdict], delta: float) -> Verdict | None:
+    """The verdict that explains a move of the score: a failing one for a fall, a met one for a rise; None when
+    no verdict written moves it that way (then time did: older evidence decays)."""
+    failing = (Verdict.Status.BREACHED, Verdict.Status.STALE, Verdict.Status.INSUFFICIENT)
+    for verdict in written:
+        if (delta < 0) == (verdict.status in failing):
+            return verdict
+    return None
 
 
 def reputation_update(agent_id: int, written: list[Verdict], now: datetime) -> Reputation:
@@ -188,8 +208,8 @@ def reputation_update(agent_id: int, written: list[Verdict], now: datetime) -> R
         inputs = score_inputs(agent_id=agent_id, now=now)
         result = recompute(inputs)
         size = log_size()
-        cause = _cause(written)
         delta = result.score - (reputation.score if not first else 50.0)
+        cause = _cause(written, delta)
         source_type, source_id = (SourceType.VERDICT, cause.pk) if cause else (SourceType.TIME, None)
         if first or abs(delta) >= SCORE_EPSILON:
             reason = (
@@ -215,6 +235,8 @@ def reputation_update(agent_id: int, written: list[Verdict], now: datetime) -> R
         state = core.TierState(reputation.tier, reputation.pending_tier or None, reputation.pending_since)
         new_state, change_reason = core.next_tier(state, target, why, now, upgrade_days=upgrade_days())
         if new_state.tier != reputation.tier:
+            moved = _cause(written, core.rank(new_state.tier) - core.rank(reputation.tier))
+            source_type, source_id = (SourceType.VERDICT, moved.pk) if moved else (SourceType.TIME, None)
             TierChange.objects.create(
                 agent_id=agent_id,
                 at=now,

@@ -67,7 +67,9 @@ def policy_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def policy_preview(request: HttpRequest) -> HttpResponse:
     """The live preview (htmx): every agent the form's rules would allow or deny today. Logs nothing."""
-    return render(request, "reputation/_policy_preview.html", _preview_context(request, PolicyForm(request.POST)))
+    form = PolicyForm(request.POST)
+    form.fields["name"].required = False  # the preview needs conditions, not a name
+    return render(request, "reputation/_policy_preview.html", _preview_context(request, form))
 
 
 @login_required
@@ -102,7 +104,8 @@ def policy_detail(request: HttpRequest, policy_id: int) -> HttpResponse:
             request,
             Decision.objects.restrict(user, "view").filter(policy=policy).select_related("agent", "revision"),
         ),
-        "preview": policies.preview(user=user, rules=current.rules),
+        "preview": (preview := policies.preview(user=user, rules=current.rules)),
+        "allowed": sum(1 for _, evaluated in preview if evaluated.result == "allow"),
     }
     return render(request, "reputation/policy.html", context, status=400 if form.errors else 200)
 

@@ -236,6 +236,7 @@ class Standing:
     failing_critical: tuple[str, ...] = ()  # critical clauses now breached or stale (computed status)
     pact_stale: bool = False  # a pact in force is past its review date
     capped_by_ruling: bool = False  # an upheld critical ruling in its cap period (disputes)
+    downgrading: tuple[str, ...] = ()  # other clauses now failing whose pact says "downgrade" on breach or stale
 
 
 def target_tier(standing: Standing, lower_bound: float) -> tuple[str, str]:
@@ -257,6 +258,8 @@ def target_tier(standing: Standing, lower_bound: float) -> tuple[str, str]:
         return "probation", "the pact's review is overdue"
     if standing.capped_by_ruling and rank(by_bound) > rank("probation"):
         return "probation", "an upheld critical ruling"
+    if standing.downgrading and rank(by_bound) > rank("probation"):
+        return "probation", f"clause {', '.join(standing.downgrading)} fails and its pact says downgrade"
     return by_bound, reason
 
 

@@ -233,6 +233,9 @@ def verify_receipt(document: Any, public_key_pem: bytes, now: datetime | None = 
     moment = now or datetime.now(UTC)
     if moment >= expires:
         raise BundleInvalid(f"the receipt expired at {signed['expires_at']}")
+    issued = signed.get("issued_at")
+    if isinstance(issued, str) and moment < parse_time(issued):
+        raise BundleInvalid(f"the receipt was issued at {issued}, after the moment it is checked at")
     log = signed.get("log") or {}
     if signed.get("checkpoint"):
         try:
@@ -241,7 +244,7 @@ def verify_receipt(document: Any, public_key_pem: bytes, now: datetime | None = 
             raise BundleInvalid(f"the receipt's checkpoint: {error}") from None
     if isinstance(document, dict) and "receipt" in document:
         served = {k: v for k, v in document.items() if k != "receipt"}
-        claimed = {k: v for k, v in signed.items() if k not in ("expires_at", "checkpoint", "log")}
+        claimed = {k: v for k, v in signed.items() if k not in ("issued_at", "expires_at", "checkpoint", "log")}
         if jcs.dumps(served) != jcs.dumps(claimed):
             raise BundleInvalid("the response differs from what its receipt signs: a field was changed after signing")
     return {"kind": kind, **signed}

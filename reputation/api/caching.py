@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpResponse
-from django.utils.http import quote_etag
+from django.utils.http import parse_etags, quote_etag
 from rest_framework.renderers import JSONRenderer
 
 
@@ -22,9 +22,17 @@ def etag_of(*parts: Any) -> str:
     return quote_etag(hashlib.sha256(json.dumps(parts, default=str, sort_keys=True).encode()).hexdigest()[:32])
 
 
+def matches(request: Any, etag: str) -> bool:
+    """Whether ``If-None-Match`` names this ETag (or is ``*``)."""
+    header = request.headers.get("If-None-Match", "")
+    return bool(header) and (header.strip() == "*" or etag in parse_etags(header))
+
+
 def cache_headers(response: HttpResponse, *, etag: str, expires: datetime | None, now: datetime) -> HttpResponse:
-    """ETag always; with a receipt, cacheable (privately) until the receipt expires, else revalidate every time."""
-    response["ETag"] = etag
+    """Unsigned answers: an ETag, and revalidate every time. Signed ones: cacheable (privately) until the receipt
+    expires, with no ETag (a receipt is a new signature each time, not a revalidation)."""
+    if expires is None:
+        response["ETag"] = etag
     if expires is not None:
         response["Cache-Control"] = f"private, max-age={max(0, int((expires - now).total_seconds()))}"
     else:

@@ -20,13 +20,13 @@ from rest_framework.views import APIView
 
 from accounts.api.permissions import TokenScopeAllows
 from reputation import policies
-from reputation.api.caching import cache_headers, etag_of, json_ready
+from reputation.api.caching import cache_headers, etag_of, json_ready, matches
 from reputation.models import AccessPolicy, Decision, PolicyRevision
 from reputation.receipts import receipt_sign
 from trust_portal.api.pagination import CursorPagination, paginated_response
 from trust_portal.api.params import bool_parameter, int_parameter, query_bool, query_int
 from trust_portal.api.schema import PROBLEM
-from trust_portal.errors import NotFound
+from trust_portal.errors import InvalidQuery, NotFound
 from trustcore.canonical import iso
 from trustcore.score import TIERS
 
@@ -139,8 +139,8 @@ class PolicyDetailView(APIView):
         request=PolicyInput,
         responses={200: PolicyOutput, 400: PROBLEM, 403: PROBLEM, 404: PROBLEM},
         tags=["reputation"],
-        description="Change the name and/or the rules. New rules write the next revision (the rules given replace "
-        "the old ones as a whole); decisions already logged keep naming the revision they applied.",
+        description="Change the name and/or conditions. The conditions given change only themselves (null removes "
+        "one); a change writes the next revision, and decisions already logged keep naming the revision they applied.",
     )
     def patch(self, request: Request, policy_id: int) -> Response:
         body = _body(request.data)
@@ -150,6 +150,7 @@ class PolicyDetailView(APIView):
             policy=_policy_get(request, policy_id),
             name=body.get("name"),
             rules=rules or None,
+            merge=True,
         )
         return Response(_policy_output(policy))
 
@@ -196,6 +197,8 @@ class AgentDecisionView(APIView):
     )
     def get(self, request: Request, slug: str) -> HttpResponse:
         agent = policies.decision_agent(user=request.user, slug=slug)
+        if len(request.query_params.getlist("policy")) > 1:  # a gateway may have checked another one
+            raise InvalidQuery("Give policy once.", field="policy")
         policy_id = query_int(request, "policy")
         with_receipt = query_bool(request, "receipt")
         now = timezone.now()
@@ -215,8 +218,8 @@ class AgentDecisionView(APIView):
             "reasons": evaluated.reasons,
             "conditions": evaluated.conditions,
         }
-        etag = etag_of(decision.policy_id, decision.revision.number, decision.input, evaluated.conditions, with_receipt)
-        if not with_receipt and etag in request.headers.get("If-None-Match", ""):
+        etag = etag_of(decision.policy_id, decision.revision.number, decision.input, evaluated.conditions)
+        if not with_receipt and matches(request, etag):
             return cache_headers(HttpResponse(status=304), etag=etag, expires=None, now=now)
         expires = None
         if with_receipt:

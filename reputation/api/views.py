@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
@@ -15,12 +15,12 @@ from rest_framework.views import APIView
 
 from accounts.api.permissions import TokenScopeAllows
 from pacts.selectors import agent_get
-from reputation.api.caching import cache_headers, etag_of, json_ready
+from reputation.api.caching import cache_headers, etag_of, json_ready, matches
 from reputation.api.policies import RECEIPT
 from reputation.models import ScoreEvent, TierChange
 from reputation.receipts import receipt_sign
 from reputation.selectors import reputation_of, score_events, tier_changes
-from trust_portal.api.params import query_int
+from trust_portal.api.params import int_parameter, query_bool, query_int
 from trust_portal.api.schema import PROBLEM
 
 SOURCE = {
@@ -80,7 +80,7 @@ class AgentScoreView(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("events", int, description="How many recent events (default 20, at most 200)"),
+            int_parameter("events", description="How many recent events (default 20; a larger value is cut to 200)"),
             RECEIPT,
         ],
         responses={
@@ -95,7 +95,7 @@ class AgentScoreView(APIView):
         agent = agent_get(user=request.user, slug=slug)
         reputation = reputation_of(user=request.user, agent=agent)
         count = min(query_int(request, "events", default=20), 200)
-        with_receipt = request.query_params.get("receipt") in ("1", "true")
+        with_receipt = query_bool(request, "receipt")
         body = {
             "agent": agent.slug,
             "score": reputation.score,
@@ -114,7 +114,7 @@ class AgentScoreView(APIView):
         now = timezone.now()
         data: dict[str, Any] = dict(ScoreOutput(body).data)
         etag = etag_of(agent.slug, reputation.computed_at, reputation.score, reputation.tier, count, with_receipt)
-        if not with_receipt and etag in request.headers.get("If-None-Match", ""):
+        if not with_receipt and matches(request, etag):
             return cache_headers(HttpResponse(status=304), etag=etag, expires=None, now=now)
         expires = None
         if with_receipt:

@@ -85,7 +85,8 @@ def test_editing_the_rules_writes_a_new_revision_and_old_decisions_keep_theirs(
     first = decide(buyer_api, policy["id"]).json()
     assert first["policy_revision"] == 1
     changed = buyer_api.patch(f"/api/v1/policies/{policy['id']}/", {"min_tier": "trusted"}, format="json").json()
-    assert changed["revision"] == 2 and changed["rules"] == {"min_tier": "trusted"}
+    assert changed["revision"] == 2 and changed["rules"]["min_tier"] == "trusted"
+    assert changed["rules"]["required_clauses"] == ["resolution-rate"]  # a PATCH changes only what it names
     second = decide(buyer_api, policy["id"]).json()
     assert second["policy_revision"] == 2 and second["decision"] == "deny"
     log = {d.decision_id: d.revision.number for d in Decision.objects.select_related("revision")}
@@ -263,3 +264,43 @@ def test_a_decision_appends_to_the_decision_log_and_writes_nothing_else(
         assert decide(client, policy["id"]).status_code == 200
     writes = [q["sql"] for q in queries if re.match(r"\s*(INSERT|UPDATE|DELETE)", q["sql"], re.IGNORECASE)]
     assert len(writes) == 1 and "reputation_decision" in writes[0]
+
+
+def test_a_patch_changes_only_the_conditions_it_names_and_null_removes_one(policy, buyer_api) -> None:
+    url = f"/api/v1/policies/{policy['id']}/"
+    body = buyer_api.patch(url, {"max_evidence_age_days": None, "min_lower_bound": 10}, format="json").json()
+    assert "max_evidence_age_days" not in body["rules"] and body["rules"]["min_lower_bound"] == 10
+    assert body["rules"]["min_tier"] == "probation" and body["revision"] == 2
+
+
+def test_an_empty_clause_list_is_no_condition_so_it_cannot_make_a_policy_that_allows_everything(
+    buyer_api, policy
+) -> None:
+    response = buyer_api.post("/api/v1/policies/", {"name": "x", "required_clauses": []}, format="json")
+    assert response.status_code == 400 and "at least one condition" in response.json()["detail"]
+    only_clauses = buyer_api.post("/api/v1/policies/", {"name": "y", "required_clauses": ["a"]}, format="json").json()
+    emptied = buyer_api.patch(f"/api/v1/policies/{only_clauses['id']}/", {"required_clauses": []}, format="json")
+    assert emptied.status_code == 400
+
+
+def test_a_policy_given_twice_is_refused(one_clause, observe, policy, buyer_api) -> None:
+    observe(95)
+    response = buyer_api.get(f"/api/v1/agents/refund-bot/decision/?policy={policy['id']}&policy={policy['id']}")
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "policy"
+
+
+def test_if_none_match_star_revalidates_and_signed_answers_carry_no_etag(
+    one_clause, observe, policy, buyer_api
+) -> None:
+    observe(95)
+    url = f"/api/v1/agents/refund-bot/decision/?policy={policy['id']}"
+    assert buyer_api.get(url, HTTP_IF_NONE_MATCH="*").status_code == 304
+    assert "ETag" not in buyer_api.get(url + "&receipt=1")
+
+
+def test_a_receipt_is_not_valid_before_it_was_issued(one_clause, observe, policy, buyer_api) -> None:
+    observe(95)
+    body = decide(buyer_api, policy["id"], receipt=1).json()
+    earlier = timezone.now() - timedelta(days=365)
+    with pytest.raises(BundleInvalid, match="issued at"):
+        verify_receipt(body, tlog.signing_key().public_pem.encode(), earlier)

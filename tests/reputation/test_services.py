@@ -103,3 +103,39 @@ def test_a_breach_and_a_downgrade_notify_the_buyers_following_the_agent(one_clau
     assert "tier.changed" in kinds
     downgrade = Notification.objects.filter(recipient=buyer, kind="tier.changed").first()
     assert "probation → suspended" in downgrade.title and downgrade.url.endswith("/score/")
+
+
+def test_a_failing_clause_whose_pact_says_downgrade_holds_the_tier_at_probation() -> None:
+    from trustcore.score import Standing, target_tier
+
+    standing = Standing(has_pact=True, has_verdicts=True, downgrading=("resolution-rate",))
+    tier, reason = target_tier(standing, 90.0)
+    assert tier == "probation" and "resolution-rate fails and its pact says downgrade" in reason
+
+
+def test_the_standing_names_failing_clauses_with_a_downgrade_consequence(agent, vendor, wire) -> None:
+    import copy
+
+    from pacts import services as pact_services
+    from pacts.demo_documents import REFUNDS_V1
+    from reputation.services import _standing
+
+    document = copy.deepcopy(REFUNDS_V1)
+    clause = document["obligations"][0]  # major, on_breach: service credit and downgrade
+    clause.update(min_samples=1)
+    document["obligations"] = [clause]
+    pact = pact_services.pact_create(agent=agent, user=vendor, title="Major", document=document)
+    pact_services.pact_version_publish(version=pact.versions.get(number=1), user=vendor)
+    from evidence import services as evidence_services
+
+    evidence_services.evidence_submit(agent=agent, items=[wire(successes=1, trials=100)], user=vendor)
+    agent_evaluate(agent_id=agent.pk)
+    assert _standing(agent.pk, timezone.now()).downgrading == ("resolution-rate",)
+    assert Reputation.objects.get(agent=agent).tier == "probation"
+
+
+def test_a_rise_is_never_blamed_on_a_breach(one_clause, observe, agent) -> None:
+    observe(10, trials=1000)
+    observe(20000, trials=20000)  # met again: the score rises
+    rise = ScoreEvent.objects.filter(agent=agent).first()
+    assert rise.delta > 0 and "breached" not in rise.reason
