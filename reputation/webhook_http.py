@@ -48,8 +48,11 @@ def allow_private() -> bool:
 
 def refused_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
     """Why an address is not a public one, or '' when it is."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return refused_address(address.ipv4_mapped)
+    if isinstance(address, ipaddress.IPv6Address):
+        # IPv4 carried inside IPv6 (mapped, 6to4, Teredo) is judged as the IPv4 address it reaches.
+        embedded = address.ipv4_mapped or address.sixtofour or (address.teredo[1] if address.teredo else None)
+        if embedded is not None:
+            return refused_address(embedded)
     for attribute, words in (
         ("is_loopback", "loopback"),
         ("is_link_local", "link-local"),
@@ -97,7 +100,7 @@ def resolve(host: str, port: int) -> list[str]:
             why = refused_address(ipaddress.ip_address(text))
             if why:
                 raise TargetRefused(
-                    f"The host {host!r} resolves to {text}, a {why} address: webhooks go to public addresses only."
+                    f"The host {host!r} resolves to {text} (not public: {why}): webhooks go to public addresses only."
                 )
     return addresses
 

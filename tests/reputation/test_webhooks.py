@@ -397,7 +397,7 @@ def test_registration_refuses_private_targets_when_not_allowed(settings, buyer, 
     resolves_to("127.0.0.1")
     with pytest.raises(ValidationError) as refused:
         register(buyer, "https://innocent.example.com/hooks")
-    assert "resolves to 127.0.0.1, a loopback address" in refused.value.message_dict["url"][0]
+    assert "resolves to 127.0.0.1 (not public: loopback)" in refused.value.message_dict["url"][0]
     resolves_to("169.254.169.254")
     with pytest.raises(ValidationError):
         register(buyer, "https://metadata.example.com/")
@@ -575,3 +575,10 @@ def test_a_real_worker_delivers_once_the_event_commits(celery_worker, buyer, age
     assert wait_for(lambda: len(receiver.requests) == 1, timeout=60)
     Webhook(issued.secret).verify(receiver.requests[0]["body"], receiver.requests[0]["headers"])
     assert wait_for(lambda: WebhookDelivery.objects.get().status == "succeeded", timeout=30)
+
+
+@pytest.mark.parametrize("address", ["2002:7f00:1::", "2002:c0a8:0101::", "::ffff:10.0.0.1"])
+def test_ipv4_carried_in_ipv6_is_judged_as_the_ipv4_address_it_reaches(address: str) -> None:
+    import ipaddress
+
+    assert refused_address(ipaddress.ip_address(address))
