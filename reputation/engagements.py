@@ -7,7 +7,7 @@ is what a service credit is a percent of (``reputation.ledger``) and what gives 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -91,6 +91,9 @@ def _fee(value: Any) -> Decimal:
     return fee.quantize(Decimal("0.01"))
 
 
+MAX_LEAD = timedelta(days=365)
+
+
 def engagement_start(
     *,
     user: User,
@@ -127,6 +130,8 @@ def engagement_start(
     else:
         chosen = in_force
     chosen_pact, version = chosen[0]
+    if starts_on > timezone.localdate(now) + MAX_LEAD:
+        raise EngagementInvalid(f"starts_on is at most {MAX_LEAD.days} days ahead.", field="starts_on")
     buyer = user.organization
     if buyer is None:  # the permission asked for a buyer owner: unreachable, but said plainly
         raise EngagementConflict("Only a member of a buyer organization can engage an agent.")

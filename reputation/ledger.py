@@ -78,10 +78,14 @@ def cure_days(document: dict[str, Any]) -> int:
 
 
 def active_days_in_month(engagement: Engagement, day: date) -> tuple[int, int]:
-    """(days of ``day``'s calendar month the engagement was active, days in that month)."""
+    """(days of ``day``'s calendar month the engagement was active, days in that month).
+
+    Active from the later of ``starts_on`` and the day the engagement was recorded: a start dated back does not
+    earn credits for days the portal never knew of it (a breach cannot be engaged into after the fact)."""
     length = calendar.monthrange(day.year, day.month)[1]
     first, last = day.replace(day=1), day.replace(day=length)
-    start = max(first, engagement.starts_on)
+    recorded = timezone.localdate(engagement.created_at) if engagement.created_at else engagement.starts_on
+    start = max(first, engagement.starts_on, recorded)
     end = min(last, engagement.ends_on) if engagement.ends_on else last
     return max(0, (end - start).days + 1), length
 

@@ -186,11 +186,24 @@ def test_the_amount_is_pro_rata_to_the_active_days_of_the_month_in_decimal() -> 
 def test_active_days_count_the_engagement_within_the_month(one_clause, buyer, agent) -> None:
     from datetime import date
 
-    engagement = Engagement(starts_on=date(2026, 11, 15), ends_on=None)
+    from datetime import UTC, datetime
+
+    recorded = datetime(2026, 1, 1, tzinfo=UTC)
+    engagement = Engagement(starts_on=date(2026, 11, 15), ends_on=None, created_at=recorded)
     assert active_days_in_month(engagement, date(2026, 11, 20)) == (16, 30)
-    engagement = Engagement(starts_on=date(2026, 10, 1), ends_on=date(2026, 11, 10))
+    engagement = Engagement(starts_on=date(2026, 10, 1), ends_on=date(2026, 11, 10), created_at=recorded)
     assert active_days_in_month(engagement, date(2026, 11, 5)) == (10, 30)
-    assert active_days_in_month(Engagement(starts_on=date(2026, 1, 31)), date(2026, 2, 1)) == (28, 28)
+    assert active_days_in_month(Engagement(starts_on=date(2026, 1, 31), created_at=recorded), date(2026, 2, 1)) == (
+        28,
+        28,
+    )
+
+
+def test_a_start_dated_back_earns_no_credit_for_days_before_it_was_recorded() -> None:
+    from datetime import UTC, date, datetime
+
+    backdated = Engagement(starts_on=date(2026, 11, 1), created_at=datetime(2026, 11, 21, 9, tzinfo=UTC))
+    assert active_days_in_month(backdated, date(2026, 11, 25)) == (10, 30)
 
 
 def test_an_engagement_started_mid_month_earns_a_pro_rata_credit(one_clause, buyer, agent, observe) -> None:
