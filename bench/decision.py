@@ -114,7 +114,8 @@ def queries_per_decision(slug: str, token: str, policy_id: int) -> tuple[int, in
         client.get(f"/api/v1/agents/{slug}/decision/?policy={policy_id}{receipt}")  # warm
         with CaptureQueriesContext(connection) as captured:
             assert client.get(f"/api/v1/agents/{slug}/decision/?policy={policy_id}{receipt}").status_code == 200
-        counts.append(len(captured))
+        control = ("BEGIN", "COMMIT", "SET", "SAVEPOINT", "RELEASE")
+        counts.append(sum(1 for q in captured if not q["sql"].lstrip().upper().startswith(control)))
     return counts[0], counts[1]
 
 
@@ -160,7 +161,10 @@ def main() -> None:
             f"{name:20s} {rate:8,.0f} requests/s  p50 {percentile(latencies, 0.5):6.2f} ms  "
             f"p99 {percentile(latencies, 0.99):6.2f} ms  ratio to bare {rate / bare:6.1%}"
         )
-    print(f"queries per decision: {plain_q} (with receipt: {receipt_q}); goal: decision >= 50 % of bare")
+    print(
+        f"queries per decision: {plain_q} (with receipt: {receipt_q}), besides transaction control; "
+        "goal: decision >= 50 % of bare"
+    )
 
 
 if __name__ == "__main__":
