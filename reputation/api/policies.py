@@ -44,7 +44,11 @@ class PolicyInput(serializers.Serializer):
     required_clauses = serializers.ListField(child=serializers.CharField(max_length=63), required=False, max_length=50)
     max_evidence_age_days = serializers.IntegerField(min_value=1, max_value=3650, required=False, allow_null=True)
     consequence_levels = serializers.ListField(
-        child=serializers.ChoiceField(choices=LEVELS), required=False, min_length=1
+        child=serializers.ChoiceField(choices=LEVELS),
+        required=False,
+        allow_null=True,
+        min_length=1,
+        help_text="null or absent: no condition on the agent's consequence level.",
     )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from transparency import log as tlog
 from transparency.models import LogCheckpoint
 from transparency.verifier import FILENAME, verifier_pyz
-from trust_portal.api.params import query_int
+from trust_portal.api.params import int_parameter, query_int
 from trust_portal.api.schema import PROBLEM
 
 PUBLIC = [AllowAny]
@@ -100,7 +100,7 @@ class ConsistencyView(APIView):
     permission_classes = PUBLIC
 
     @extend_schema(
-        parameters=[OpenApiParameter("from", int, required=True), OpenApiParameter("to", int, required=True)],
+        parameters=[int_parameter("from", required=True), int_parameter("to", required=True)],
         responses={200: OpenApiTypes.OBJECT, 400: PROBLEM},
         tags=["log"],
     )

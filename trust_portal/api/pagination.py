@@ -18,6 +18,8 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from trust_portal.api.params import int_schema, query_int
+
 
 def page_size_cap(request: Request) -> int:
     signed_in = bool(request.user and request.user.is_authenticated)
@@ -32,16 +34,16 @@ class CursorPagination(pagination.CursorPagination):
     def get_page_size(self, request: Request) -> int:
         cap = page_size_cap(request)
         self.max_page_size = cap
-        size = int(api_settings.PAGE_SIZE or cap)
-        raw = request.query_params.get(self.page_size_query_param, "")
-        if raw.isdigit() and int(raw) > 0:  # anything else means the default, as in DRF
-            size = int(raw)
+        # Absent: the default; present: a whole number from 1 (anything else is a 400 naming it, unlike DRF,
+        # which reads a bad value as the default: the schema says integer, so the server holds to it).
+        size = query_int(request, self.page_size_query_param, default=int(api_settings.PAGE_SIZE or cap), minimum=1)
         return min(size, cap)
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         parameters: list[dict[str, Any]] = super().get_schema_operation_parameters(view)
         for parameter in parameters:
             if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = int_schema(minimum=1)
                 parameter["description"] = (
                     f"Items per page: {api_settings.PAGE_SIZE} by default, at most "
                     f"{settings.API_PAGE_SIZE_MAX_ANON} for anonymous callers and {settings.API_PAGE_SIZE_MAX} "

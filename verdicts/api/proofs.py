@@ -10,7 +10,7 @@ import json
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,7 +20,7 @@ from accounts.api.permissions import TokenScopeAllows
 from evidence.selectors import evidence_get
 from pacts.selectors import agent_get
 from transparency import log as tlog
-from trust_portal.api.params import query_int_or_none
+from trust_portal.api.params import int_parameter, query_int_or_none
 from trust_portal.api.schema import PROBLEM
 from trust_portal.errors import NotFound
 from verdicts.bundle import bundle_build
@@ -31,7 +31,7 @@ class ProofView(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("size", int, description="Checkpoint size; default: the latest covering the record")
+            int_parameter("size", minimum=1, description="Checkpoint size; default: the latest covering the record")
         ],
         responses={
             200: OpenApiTypes.OBJECT,
@@ -50,7 +50,7 @@ class ProofView(APIView):
         leaf = record.leaf_index
         if leaf is None:
             raise NotFound("This record is not in the log.")
-        size = query_int_or_none(request, "size")
+        size = query_int_or_none(request, "size", minimum=1)
         checkpoint = tlog.checkpoint_at(size) if size is not None else tlog.checkpoint_covering(leaf)
         if checkpoint is None:
             return Response(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from accounts.api.permissions import TokenScopeAllows
 from pacts.selectors import agent_get
 from trust_portal.api.pagination import CursorPagination
-from trust_portal.api.params import query_int_or_none
+from trust_portal.api.params import bool_parameter, int_parameter, query_bool, query_int_or_none
 from trust_portal.api.schema import PROBLEM
 from verdicts import selectors
 from verdicts.models import Verdict
@@ -73,23 +73,45 @@ class VerdictOutput(serializers.ModelSerializer):
         return bool(getattr(verdict, "withheld", False))
 
 
+class VerdictBoardOutput(serializers.Serializer):
+    """Without history: the current verdict of every clause."""
+
+    agent = serializers.CharField()
+    results = VerdictOutput(many=True)
+
+
+class VerdictHistoryPage(serializers.Serializer):
+    """With history=1: one cursor page of the series, newest first."""
+
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = VerdictOutput(many=True)
+
+
+VERDICTS_OUTPUT = PolymorphicProxySerializer(
+    component_name="AgentVerdicts",
+    serializers=[VerdictBoardOutput, VerdictHistoryPage],
+    resource_type_field_name=None,
+)
+
+
 class AgentVerdictsView(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly, TokenScopeAllows]
 
     @extend_schema(
         parameters=[
-            OpenApiParameter(
-                "history", bool, description="1: the series of every verdict (newest first, cursor-paginated)"
-            ),
+            bool_parameter("history", description="1: the series of every verdict (newest first, cursor-paginated)"),
             OpenApiParameter("clause", str, description="With history: one clause id"),
-            OpenApiParameter("pact", int, description="With history: one pact"),
+            int_parameter("pact", description="With history: one pact"),
+            OpenApiParameter("cursor", str, description="With history: the page a previous page's next/previous names"),
+            int_parameter("page_size", minimum=1, description="With history: items per page (cut to the cap)"),
         ],
-        responses={200: VerdictOutput(many=True), 404: PROBLEM},
+        responses={200: VERDICTS_OUTPUT, 404: PROBLEM},
         tags=["verdicts"],
     )
     def get(self, request: Request, slug: str) -> Response:
         agent = agent_get(user=request.user, slug=slug)
-        if request.query_params.get("history") in ("1", "true", "yes"):
+        if query_bool(request, "history"):
             history = selectors.verdict_history(
                 agent=agent,
                 pact_id=query_int_or_none(request, "pact"),
@@ -100,6 +122,8 @@ class AgentVerdictsView(APIView):
             page: Any = paginator.paginate_queryset(history, request, view=self)
             page = selectors.shown(page, user=request.user, agent=agent)
             return paginator.get_paginated_response(VerdictOutput(page, many=True).data)
+        for name, minimum in (("pact", 0), ("page_size", 1)):  # history's parameters, held to their schema anyway
+            query_int_or_none(request, name, minimum=minimum)
         board = selectors.verdict_board(agent=agent, user=request.user)
         return Response(
             {"agent": agent.slug, "results": VerdictOutput([item.verdict for item in board], many=True).data}
