@@ -173,8 +173,10 @@ class MemberDetailView(APIView):
         user = signed_in_user(request)
         membership = selectors.membership_get(user=user, membership_id=membership_id)
         require(user, "accounts.manage_members", membership)  # before the body is read
-        data = RoleInput(data=request.data)
+        data = RoleInput(data=request.data, partial=True)  # a PATCH without a role changes nothing
         data.is_valid(raise_exception=True)
+        if "role" not in data.validated_data:
+            return Response(MemberOutput(membership).data)
         updated = services.membership_set_role(user=user, membership=membership, role=data.validated_data["role"])
         return Response(MemberOutput(updated).data)
 

@@ -60,7 +60,21 @@ class EvidenceRecordOutput(serializers.ModelSerializer):
         }
         return {k: v for k, v in out.items() if v}
 
-    @extend_schema_field(OpenApiTypes.OBJECT)
+    @extend_schema_field(
+        {
+            "type": "object",
+            "nullable": True,
+            "description": "null when the record has no attachment.",
+            "properties": {
+                "sha256": {"type": "string"},
+                "content_type": {"type": "string"},
+                "size": {"type": "integer"},
+                "filename": {"type": "string"},
+                "url": {"type": "string"},
+            },
+            "required": ["sha256", "content_type", "size", "filename", "url"],
+        }
+    )
     def get_attachment(self, record: EvidenceRecord) -> dict[str, Any] | None:
         if record.attachment is None:
             return None

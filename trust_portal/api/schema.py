@@ -29,25 +29,59 @@ TEXT_PATTERN = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$"
 
 FORMATS = ("binary", "byte", "date-time", "date", "uuid", "uri", "email")  # formats that already exclude them
 
+# Whole numbers within ±(2^53 − 1): what the JSON parser lets through (docs/input.md, I-JSON).
+JSON_INT_MAX = 2**53 - 1
 
-def _text_only(schema: Any, seen: set[int]) -> None:
-    """Give every string of a request schema without a pattern of its own the TEXT_PATTERN."""
+# Any JSON value the parser lets through (trust_portal.sanitise.check_json), as a schema: what an unknown field of a
+# JSON body, or a free-form object's values, may hold. Text without the refused control characters (keys too, unsaid), numbers
+# within ±(2^53 − 1). Written out rather than left as `{}`: a field the server ignores is still parsed and checked,
+# so "anything" would promise more than the parser takes (and schemathesis' generator for `{}` is a recursive
+# strategy whose repr makes Hypothesis parse schemathesis' own source, which CPython 3.11.7 fails at depth with
+# "SystemError: AST constructor recursion depth mismatch"; a named, self-referencing schema is drawn lazily instead).
+JSON_VALUE_NAME = "JsonValue"
+JSON_VALUE_REF = {"$ref": f"#/components/schemas/{JSON_VALUE_NAME}"}
+JSON_VALUE = {
+    "description": "Any JSON value within the input limits (docs/input.md): text and keys without control "
+    "characters other than tab and line ends, numbers within ±(2^53 − 1), at most 32 levels of nesting.",
+    "nullable": True,
+    "anyOf": [
+        {"type": "string", "pattern": TEXT_PATTERN},
+        {"type": "integer", "minimum": -JSON_INT_MAX, "maximum": JSON_INT_MAX},
+        {"type": "number", "format": "double"},  # a fraction or an exponent: any finite double
+        {"type": "boolean"},
+        {"type": "array", "items": JSON_VALUE_REF},
+        {"type": "object", "additionalProperties": JSON_VALUE_REF},
+    ],
+}
+
+
+def _text_only(schema: Any, seen: set[int], json_body: bool = True) -> None:
+    """Give every string of a request schema without a pattern of its own the TEXT_PATTERN; in a JSON body, say
+    what an object's unknown fields may hold (JSON_VALUE) where the schema left them open."""
     if not isinstance(schema, dict) or id(schema) in seen:
         return
     seen.add(id(schema))
     free_text = "pattern" not in schema and "enum" not in schema
     if schema.get("type") == "string" and free_text and schema.get("format") not in FORMATS:
         schema["pattern"] = TEXT_PATTERN
-    if schema.get("type") == "object" or "properties" in schema:
-        schema.setdefault("propertyNames", {"pattern": TEXT_PATTERN})  # keys are text too, unknown ones included
+    # An unknown field is parsed and checked like any other (its key too: no control characters, which OpenAPI 3.0
+    # cannot say of keys, having neither propertyNames nor patternProperties; see schemathesis.toml).
+    is_object = schema.get("type") == "object" or "properties" in schema
+    if json_body and is_object and schema.get("additionalProperties", True) in ({}, True):
+        schema["additionalProperties"] = dict(JSON_VALUE_REF)
+    if schema.get("type") == "integer":  # the parser refuses whole numbers beyond ±(2^53 − 1) anywhere in a body
+        schema.setdefault("minimum", -JSON_INT_MAX)
+        schema.setdefault("maximum", JSON_INT_MAX)
+    if json_body and schema.get("type") == "array" and schema.get("items", {}) == {}:
+        schema["items"] = dict(JSON_VALUE_REF)
     for key in ("properties", "patternProperties"):
         for item in schema.get(key, {}).values():
-            _text_only(item, seen)
+            _text_only(item, seen, json_body)
     for key in ("items", "additionalProperties", "not"):
-        _text_only(schema.get(key), seen)
+        _text_only(schema.get(key), seen, json_body)
     for key in ("allOf", "anyOf", "oneOf"):
         for item in schema.get(key, []):
-            _text_only(item, seen)
+            _text_only(item, seen, json_body)
 
 
 def problem_responses(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
@@ -55,17 +89,19 @@ def problem_responses(result: dict[str, Any], generator: Any, request: Any, publ
     operation lists the statuses of EVERY_OPERATION (plus 404 where the path names an object, 415 where it takes a
     body); request strings say they hold no control characters."""
     seen: set[int] = set()
-    for name, component in result.get("components", {}).get("schemas", {}).items():
-        if name.endswith("Request"):  # COMPONENT_SPLIT_REQUEST: the request side of a serializer
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    for name, component in schemas.items():
+        if name.endswith("Request"):  # COMPONENT_SPLIT_REQUEST: the request side of a serializer (JSON bodies)
             _text_only(component, seen)
+    schemas[JSON_VALUE_NAME] = JSON_VALUE
     for path, operations in result.get("paths", {}).items():
         for operation in operations.values():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             for parameter in operation.get("parameters", []):
                 _text_only(parameter.get("schema"), seen)
-            for media in operation.get("requestBody", {}).get("content", {}).values():
-                _text_only(media.get("schema"), seen)
+            for media_type, media in operation.get("requestBody", {}).get("content", {}).items():
+                _text_only(media.get("schema"), seen, json_body=media_type == "application/json")
             responses = operation["responses"]
             extra = dict(EVERY_OPERATION)
             names = {parameter.get("name") for parameter in operation.get("parameters", [])}
