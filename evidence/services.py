@@ -451,7 +451,7 @@ def ingest_token_create(*, user: User, name: str, agents: Iterable[Agent], expir
     """A token that may only submit evidence for the given agents of the user's organization."""
     from accounts.services import api_token_create
 
-    agents = list(agents)
+    agents = list(dict.fromkeys(agents))  # an agent named twice is one scope (twice was a unique-constraint 500)
     if not agents:
         raise EvidenceInvalid("Choose at least one agent.", field="agents")
     for agent in agents:

@@ -41,7 +41,13 @@ class PolicyInput(serializers.Serializer):
     min_tier = serializers.ChoiceField(choices=TIER_CHOICES, required=False, allow_null=True)
     min_lower_bound = serializers.FloatField(min_value=0, max_value=100, required=False, allow_null=True)
     max_open_disputes = serializers.IntegerField(min_value=0, required=False, allow_null=True)
-    required_clauses = serializers.ListField(child=serializers.CharField(max_length=63), required=False, max_length=50)
+    required_clauses = serializers.ListField(
+        child=serializers.CharField(max_length=63),
+        required=False,
+        allow_null=True,
+        max_length=50,
+        help_text="null or absent: no condition on clauses (on PATCH, null removes it).",
+    )
     max_evidence_age_days = serializers.IntegerField(min_value=1, max_value=3650, required=False, allow_null=True)
     consequence_levels = serializers.ListField(
         child=serializers.ChoiceField(choices=LEVELS),
@@ -141,13 +147,15 @@ class PolicyDetailView(APIView):
 
     @extend_schema(
         request=PolicyInput,
-        responses={200: PolicyOutput, 400: PROBLEM, 403: PROBLEM, 404: PROBLEM},
+        responses={200: PolicyOutput, 400: PROBLEM, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM},
         tags=["reputation"],
         description="Change the name and/or conditions. The conditions given change only themselves (null removes "
         "one); a change writes the next revision, and decisions already logged keep naming the revision they applied.",
     )
     def patch(self, request: Request, policy_id: int) -> Response:
         body = _body(request.data)
+        if "name" in body and not isinstance(body["name"], str):  # a name is kept by leaving it out, not by null
+            raise policies.InvalidPolicy("name must be text; leave it out to keep the name.", field="name")
         rules = {k: v for k, v in body.items() if k != "name"}
         policy = policies.policy_update(
             user=request.user,  # type: ignore[arg-type]
