@@ -184,9 +184,7 @@ def test_the_amount_is_pro_rata_to_the_active_days_of_the_month_in_decimal() -> 
 
 
 def test_active_days_count_the_engagement_within_the_month(one_clause, buyer, agent) -> None:
-    from datetime import date
-
-    from datetime import UTC, datetime
+    from datetime import UTC, date, datetime
 
     recorded = datetime(2026, 1, 1, tzinfo=UTC)
     engagement = Engagement(starts_on=date(2026, 11, 15), ends_on=None, created_at=recorded)
