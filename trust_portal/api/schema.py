@@ -22,6 +22,13 @@ EVERY_OPERATION = {
 }
 
 
+# gunicorn refuses a request line beyond --limit-request-line (4,094 bytes by default) itself.
+URI_TOO_LONG = {
+    "description": "URI too long: the request line passes the server's limit (4,094 bytes under gunicorn's default)",
+    "content": {"text/html": {"schema": {"type": "string"}}},
+}
+
+
 # Text without the control characters the sanitiser refuses (trust_portal.sanitise.CONTROL_CHARACTERS), as a JSON
 # Schema pattern: what every string parameter and request field accepts unless it says more.
 TEXT_PATTERN = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$"
@@ -116,4 +123,6 @@ def problem_responses(result: dict[str, Any], generator: Any, request: Any, publ
             for status, response in responses.items():
                 if status.isdigit() and int(status) >= 400:
                     response["content"] = PROBLEM_CONTENT
+            # Answered by gunicorn before Django sees the request, so an HTML page, not problem+json.
+            responses.setdefault("414", URI_TOO_LONG)
     return result
