@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from pacts.models import Agent, ConsequenceLevel, Pact, PactClause, PactVersion
 from pacts.plain import describe_clause
+from trust_portal.api.params import StrictQueryBooleanField
 
 
 @extend_schema_field(OpenApiTypes.OBJECT)
@@ -250,9 +251,9 @@ class AgentListQuery(serializers.Serializer):
     vendor = serializers.CharField(
         required=False, default="", allow_blank=True, max_length=100, help_text="Vendor organization slug or name"
     )
-    stale = serializers.BooleanField(
+    stale = StrictQueryBooleanField(
         required=False,
         allow_null=True,
         default=None,
-        help_text="Only agents with (true) or without (false) a stale pact",
+        help_text="Only agents with (true) or without (false) a stale pact (true, false, 1 or 0)",
     )

@@ -303,3 +303,9 @@ def test_agent_list_query_count_does_not_grow(path, vendor, buyer, client) -> No
         response = client.get(path)
     assert response.status_code == 200
     assert len(fifty) == len(five), [q["sql"] for q in fifty.captured_queries]
+
+
+@pytest.mark.parametrize(("value", "status"), [("", 400), ("null", 400), ("maybe", 400), ("true", 200), ("0", 200)])
+@pytest.mark.django_db
+def test_the_stale_filter_takes_true_false_1_or_0_and_refuses_an_empty_value(api_client, value, status) -> None:
+    assert api_client.get(f"/api/v1/agents/?stale={value}").status_code == status

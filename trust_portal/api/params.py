@@ -106,3 +106,20 @@ class StrictDateTimeField(serializers.DateTimeField):
         if date_time_problem(moment):
             self.fail("invalid", format="RFC 3339 within years 1–9999 in UTC, e.g. 2026-11-20T00:00:00Z")
         return moment
+
+
+class StrictQueryBooleanField(serializers.BooleanField):
+    """A yes/no query filter: true/false/1/0 only; an empty value or ``null`` is a 400, not "no filter" (absent is)."""
+
+    def get_value(self, dictionary: Any) -> Any:
+        if dictionary.get(self.field_name) == "":  # DRF would read it as null (or false)
+            return ""
+        return super().get_value(dictionary)
+
+    def to_internal_value(self, data: Any) -> bool:
+        if data in ("true", "1", True):
+            return True
+        if data in ("false", "0", False):
+            return False
+        self.fail("invalid", input=data)
+        raise AssertionError("unreachable")  # pragma: no cover
