@@ -217,7 +217,8 @@ def _announce(event_type: str, entry: LedgerEntry, title: str) -> None:
     )
 
 
-def _previous_status(verdict: Verdict) -> str | None:
+def previous_status(verdict: Verdict) -> str | None:
+    """The status of the clause's verdict before this one (a breach is new only when that was not breached)."""
     return (
         Verdict.objects.filter(pact_id=verdict.pact_id, clause_id=verdict.clause_id)
         .exclude(pk=verdict.pk)
@@ -232,7 +233,7 @@ def ledger_entries_for_breach(*, verdict: Verdict) -> list[LedgerEntry]:
     """A breach was recorded: one ``pending_cure`` entry per engagement of the agent under that pact active on the
     breach's day, if the clause credits a breach and the clause was not already breached (a breach earns its
     credit once, not again for each later verdict row of it). Idempotent (unique per verdict and engagement)."""
-    if verdict.status != Verdict.Status.BREACHED or _previous_status(verdict) == Verdict.Status.BREACHED:
+    if verdict.status != Verdict.Status.BREACHED or previous_status(verdict) == Verdict.Status.BREACHED:
         return []
     clause = PactClause.objects.filter(version_id=verdict.pact_version_id, clause_id=verdict.clause_id).first()
     percent = service_credit_percent(clause.on_breach if clause else [])

@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from pacts.models import Agent, Pact, PactClause, PactVersion
 from reputation import events
+from reputation.ledger import previous_status
 from reputation.models import Reputation, ScoreEvent, SourceType, TierChange
 from transparency.log import log_size
 from trustcore import score as core
@@ -287,15 +288,7 @@ def _announce_breaches(written: Iterable[Verdict]) -> None:
     for verdict in written:
         if verdict.status != Verdict.Status.BREACHED:
             continue
-        before = (
-            Verdict.objects.filter(pact_id=verdict.pact_id, clause_id=verdict.clause_id)
-            .exclude(pk=verdict.pk)
-            .filter(computed_at__lte=verdict.computed_at)
-            .order_by("-computed_at", "-id")
-            .values_list("status", flat=True)
-            .first()
-        )
-        if before == Verdict.Status.BREACHED:
+        if previous_status(verdict) == Verdict.Status.BREACHED:
             continue
         agent = verdict.agent
         events.publish(
