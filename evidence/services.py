@@ -194,7 +194,7 @@ def _prepare(items: list[Any], *, agent: Agent, now: datetime, batch: bool, limi
     return prepared
 
 
-def _store_attachment(checked: CheckedAttachment, *, organization_id: int) -> Attachment:
+def attachment_store(checked: CheckedAttachment, *, organization_id: int) -> Attachment:
     """The organization's stored copy of these bytes, made the first time it sends them.
 
     Deduplicated within the organization only, and nameless (the name belongs to the record): what comes back
@@ -339,7 +339,7 @@ def evidence_submit(
     for item, salt in zip(prepared, salts, strict=True):
         clean = item.clean
         attachment = (
-            _store_attachment(item.attachment, organization_id=agent.organization_id) if item.attachment else None
+            attachment_store(item.attachment, organization_id=agent.organization_id) if item.attachment else None
         )
         canon = canonical_record(
             agent=agent.slug,

@@ -6,7 +6,8 @@ given) and hands the event to the webhook deliveries (``reputation.webhooks``), 
 so an event is never announced for a change that was rolled back.
 
 Event types (Standard Webhooks ``type`` values): ``tier.changed``, ``verdict.breached``, ``pact.published``,
-``ledger.entry_created``, ``ledger.entry_updated`` (dispute events come with disputes).
+``ledger.entry_created``, ``ledger.entry_updated``, ``dispute.filed``, ``dispute.updated``, ``dispute.ruled``
+(the disputes app publishes those to both parties).
 """
 
 from __future__ import annotations
@@ -18,7 +19,16 @@ from accounts.models import Membership, Organization, User
 from accounts.services import notifications_create
 from pacts.models import Agent
 
-EVENT_TYPES = ("tier.changed", "verdict.breached", "pact.published", "ledger.entry_created", "ledger.entry_updated")
+EVENT_TYPES = (
+    "tier.changed",
+    "verdict.breached",
+    "pact.published",
+    "ledger.entry_created",
+    "ledger.entry_updated",
+    "dispute.filed",
+    "dispute.updated",
+    "dispute.ruled",
+)
 
 # Functions ``(event_type, organization_ids, payload) -> None`` that deliver an event beyond the portal (the
 # webhook slice registers one); called inside the caller's transaction, they queue their work on commit.

@@ -288,6 +288,63 @@ def ledger_entries_for_breach(*, verdict: Verdict) -> list[LedgerEntry]:
     return created
 
 
+def ledger_credit_from_ruling(
+    *,
+    agent: Any,
+    buyer: Any,
+    clause_id: str,
+    verdict: Verdict | None,
+    percent: Decimal,
+    ruling_id: int,
+    note: str,
+    now: datetime,
+) -> LedgerEntry | None:
+    """A ruling awards a service credit: ``owed`` at once (the dispute was the due process), on the buyer's
+    engagement with the agent (the latest one), pro rata like a breach's credit for the ruling's month. Once per
+    ruling and engagement (``ledger_once_per_ruling_engagement``); None when the buyer never engaged the agent."""
+    engagement = (
+        Engagement.objects.filter(agent=agent, buyer=buyer)
+        .select_related("agent", "buyer")
+        .order_by("-created_at")
+        .first()
+    )
+    if engagement is None:
+        return None
+    existing = LedgerEntry.objects.filter(ruling_id=ruling_id, engagement=engagement).first()
+    if existing is not None:
+        return existing
+    day = now.astimezone(UTC).date()
+    active, length = active_days_in_month(engagement, day)
+    entry = LedgerEntry.objects.create(
+        agent=agent,
+        buyer_id=engagement.buyer_id,
+        engagement=engagement,
+        verdict=None,
+        ruling_id=ruling_id,
+        clause_id=clause_id,
+        kind="service_credit",
+        percent=percent,
+        amount=credit_amount(
+            monthly_fee=engagement.monthly_fee, percent=percent, active_days=max(active, 1), month_days=length
+        ),
+        currency=engagement.currency,
+        status=Status.OWED,
+        cure_ends_at=now,
+        note=note[:1000],
+        created_at=now,
+        updated_at=now,
+    )
+    LedgerEvent.objects.create(
+        entry=entry,
+        at=now,
+        old="",
+        new=Status.OWED,
+        note=f"{note}: {percent.normalize()} % of the fee, {max(active, 1)}/{length} days of {day:%B %Y}",
+    )
+    _announce("ledger.entry_created", entry, f"{agent.name}: service credit of {entry.amount} {entry.currency} owed")
+    return entry
+
+
 def ledger_on_evaluation(agent_id: int, written: list[Verdict], now: datetime) -> list[LedgerEntry]:
     """``verdicts.hooks.evaluated``: credits for the breaches this evaluation recorded, in its transaction."""
     created: list[LedgerEntry] = []

@@ -202,6 +202,9 @@ class LedgerEntry(models.Model):
     buyer = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="ledger_entries")
     engagement = models.ForeignKey(Engagement, on_delete=models.PROTECT, related_name="ledger_entries")
     verdict = models.ForeignKey(Verdict, on_delete=models.PROTECT, related_name="ledger_entries", null=True)
+    ruling_id = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="The ruling that awarded it (disputes.Ruling), when a ruling did."
+    )
     clause_id = models.CharField(max_length=63)
     kind = models.CharField(max_length=20, default="service_credit")
     percent = models.DecimalField(max_digits=6, decimal_places=3)
@@ -219,6 +222,7 @@ class LedgerEntry(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["verdict", "engagement"], name="ledger_once_per_verdict_engagement"),
+            models.UniqueConstraint(fields=["ruling_id", "engagement"], name="ledger_once_per_ruling_engagement"),
             models.CheckConstraint(condition=Q(amount__gte=0), name="ledger_amount_not_negative"),
         ]
 

@@ -4,11 +4,22 @@
 verdict that records a breach and the downgrade it causes commit together: no reader ever sees the breach and
 the old tier at once. The score itself is ``trustcore.score`` over inputs gathered here, stored with each
 event so that anyone can recompute it.
+
+Hooks the disputes app fills (it sits below reputation, so reputation never imports it):
+
+- ``penalty_sources``: ``(agent_id, since, now) -> [[at, weight, source], …]``, upheld rulings weighing
+  against the agent (``trustcore.score`` penalties, stored in the inputs like everything else);
+- ``tier_caps``: ``(agent_id, now) -> [(tier, reason), …]``, rulings capping the tier for their period.
+
+``caused_by(type, id, reason)`` names what moved the score when it is not a verdict (a ruling being applied):
+the score events and tier changes written inside it point at that source.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,6 +36,20 @@ from trustcore import score as core
 from verdicts.models import Verdict
 
 SCORE_EPSILON = 0.05  # a smaller move (decay between sweeps) writes no event
+
+penalty_sources: list[Callable[[int, datetime, datetime], list[list[Any]]]] = []
+tier_caps: list[Callable[[int, datetime], list[tuple[str, str]]]] = []
+_cause_override: ContextVar[tuple[str, int, str] | None] = ContextVar("reputation_cause", default=None)
+
+
+@contextmanager
+def caused_by(source_type: str, source_id: int, reason: str) -> Iterator[None]:
+    """Score events and tier changes written inside point at this source (e.g. a ruling), not a verdict."""
+    token = _cause_override.set((source_type, source_id, reason))
+    try:
+        yield
+    finally:
+        _cause_override.reset(token)
 
 
 def half_life_days() -> float:
@@ -102,7 +127,7 @@ def score_inputs(*, agent_id: int, now: datetime) -> dict[str, Any]:
             [start, end, status, share, verdict_id] for start, end, status, share, verdict_id, _ in intervals
         ],
         "stale_pact": stale,
-        "penalties": [],
+        "penalties": [penalty for source in penalty_sources for penalty in source(agent_id, since, now)],
     }
 
 
@@ -170,6 +195,7 @@ def _standing(agent_id: int, now: datetime) -> core.Standing:
         failing_critical=tuple(sorted(failing)),
         pact_stale=stale,
         downgrading=tuple(sorted(downgrading)),
+        ruling_caps=tuple(cap for source in tier_caps for cap in source(agent_id, now)),
     )
 
 
@@ -211,13 +237,18 @@ def reputation_update(agent_id: int, written: list[Verdict], now: datetime) -> R
         size = log_size()
         delta = result.score - (reputation.score if not first else 50.0)
         cause = _cause(written, delta)
+        source_type: str
+        source_id: int | None
         source_type, source_id = (SourceType.VERDICT, cause.pk) if cause else (SourceType.TIME, None)
+        acting = _cause_override.get()
         if first or abs(delta) >= SCORE_EPSILON:
             reason = (
                 f"{cause.clause_id} {cause.get_status_display().lower()} (pact v{cause.pact_version.number})"
                 if cause
                 else "older evidence decays"
             )
+            if acting is not None:
+                source_type, source_id, reason = acting
             ScoreEvent.objects.create(
                 agent_id=agent_id,
                 at=now,
@@ -238,6 +269,8 @@ def reputation_update(agent_id: int, written: list[Verdict], now: datetime) -> R
         if new_state.tier != reputation.tier:
             moved = _cause(written, core.rank(new_state.tier) - core.rank(reputation.tier))
             source_type, source_id = (SourceType.VERDICT, moved.pk) if moved else (SourceType.TIME, None)
+            if acting is not None:
+                source_type, source_id = acting[0], acting[1]
             TierChange.objects.create(
                 agent_id=agent_id,
                 at=now,

@@ -27,6 +27,9 @@ EVENT_HELP = {
     "pact.published": "a new pact version of an agent is published",
     "ledger.entry_created": "a service credit is recorded for you",
     "ledger.entry_updated": "a service credit changes state (owed, paid, waived, cancelled)",
+    "dispute.filed": "a dispute your organization is party to is filed",
+    "dispute.updated": "a dispute you are party to moves (a response, a question, an appeal, a settlement…)",
+    "dispute.ruled": "an arbiter rules on a dispute you are party to",
 }
 
 

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "transparency",
     "verdicts",
     "reputation",
+    "disputes",
 ]
 
 MIDDLEWARE = [
@@ -239,6 +240,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     },
     # Webhook retries are rows with a due time (next_attempt_at): this sends what is due, surviving restarts.
     "send-due-webhooks": {"task": "reputation.send_due_webhooks", "schedule": 15.0},
+    # Dispute deadlines move on their own: respondent default, overdue reviews, appeal windows closing.
+    "dispute-deadlines": {
+        "task": "disputes.escalate",
+        "schedule": env.int("DISPUTE_SWEEP_SECONDS", default=300, minimum=10),
+    },
 }
 
 # --- Evidence ---------------------------------------------------------------------

@@ -237,6 +237,7 @@ class Standing:
     pact_stale: bool = False  # a pact in force is past its review date
     capped_by_ruling: bool = False  # an upheld critical ruling in its cap period (disputes)
     downgrading: tuple[str, ...] = ()  # other clauses now failing whose pact says "downgrade" on breach or stale
+    ruling_caps: tuple[tuple[str, str], ...] = ()  # (tier, reason): rulings in their effect period cap the tier
 
 
 def target_tier(standing: Standing, lower_bound: float) -> tuple[str, str]:
@@ -260,6 +261,10 @@ def target_tier(standing: Standing, lower_bound: float) -> tuple[str, str]:
         return "probation", "an upheld critical ruling"
     if standing.downgrading and rank(by_bound) > rank("probation"):
         return "probation", f"clause {', '.join(standing.downgrading)} fails and its pact says downgrade"
+    if standing.ruling_caps:
+        cap, why = min(standing.ruling_caps, key=lambda tier_reason: rank(tier_reason[0]))
+        if rank(by_bound) > rank(cap):
+            return cap, why
     return by_bound, reason
 
 

@@ -8,6 +8,7 @@ row only when a clause's status, measured value or sample count changed.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable
 from datetime import datetime
@@ -38,7 +39,7 @@ from trustcore.evaluator import (
     window,
 )
 from trustcore.evaluator import Verdict as Computed
-from verdicts.hooks import after_evaluation, clauses_under_dispute
+from verdicts.hooks import after_evaluation, clauses_under_dispute, overridden_clauses
 from verdicts.models import Verdict
 
 
@@ -137,6 +138,7 @@ def agent_evaluate(*, agent_id: int, now: datetime | None = None) -> list[Verdic
     """
     now = now or timezone.now()
     disputed = clauses_under_dispute(agent_id)
+    overridden = overridden_clauses(agent_id, now)
     written: list[Verdict] = []
     for pact in Pact.objects.filter(agent_id=agent_id):
         version = version_in_force(pact=pact, at=now)
@@ -148,6 +150,9 @@ def agent_evaluate(*, agent_id: int, now: datetime | None = None) -> list[Verdic
             for clause in version.clauses.all():
                 spec = ClauseSpec.from_row(clause.as_row())
                 computed = clause_verdict(agent_id=agent_id, spec=spec, now=now)
+                if (pact.pk, spec.clause_id) in overridden:
+                    status, note = overridden[(pact.pk, spec.clause_id)]
+                    computed = dataclasses.replace(computed, status=status, note=note)
                 is_disputed = (pact.pk, spec.clause_id) in disputed
                 restricted = rests_on_restricted(agent_id=agent_id, spec=spec, now=now)
                 previous = current.get(spec.clause_id)

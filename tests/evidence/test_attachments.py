@@ -1,4 +1,4 @@
-"""Attachments (evidence.attachments, evidence.services._store_attachment): deduplicated within an organization
+"""Attachments (evidence.attachments, evidence.services.attachment_store): deduplicated within an organization
 only, and the filename belongs to the record, so uploading a file never tells one vendor about another's
 (issue 10, finding 4)."""
 
