@@ -137,7 +137,8 @@ scope(
             Q(
                 ~Exists(
                     ArbiterConflict.objects.filter(
-                        arbiter_id=user.pk, organization_id__in=[OuterRef("claimant_id"), OuterRef("respondent_id")]
+                        Q(organization_id=OuterRef("claimant_id")) | Q(organization_id=OuterRef("respondent_id")),
+                        arbiter_id=user.pk,
                     )
                 )
             )
