@@ -35,6 +35,8 @@ conditional UPDATE in the ruling's transaction).
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -214,6 +216,11 @@ class Submission(models.Model):
     def __str__(self) -> str:
         return f"{self.get_party_display()} {self.stage} on dispute #{self.dispute_id}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValueError("A submission is never edited: it is logged as it was made.")
+        super().save(*args, **kwargs)
+
 
 class SubmissionAttachment(models.Model):
     submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="attachments")
@@ -265,6 +272,11 @@ class Ruling(models.Model):
 
     def __str__(self) -> str:
         return f"Ruling #{self.pk} ({self.outcome}) on dispute #{self.dispute_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValueError("A ruling is immutable: an appeal ruling supersedes it.")
+        super().save(*args, **kwargs)
 
     @property
     def owning_organization_id(self) -> int:

@@ -21,8 +21,8 @@ score: a penalty of the clause's severity weight (critical 4, major 2, minor 1; 
 for a partial upholding, decayed like all evidence (``trustcore.score``); in full on a critical clause it caps
 the tier at probation for 30 days (DESIGN.md: an upheld critical dispute downgrades at once).
 
-An appeal ruling supersedes the first: the first one's penalty, cap and override end, the credits it created
-are cancelled, and the appeal ruling's own apply. ``ruling_apply`` claims ``applied_at`` with a conditional
+An appeal ruling supersedes the first (which stays as it was written): the first one's penalty, cap and
+override end because only rulings nobody superseded are in effect, the credits it created are cancelled, and the appeal ruling's own apply. ``ruling_apply`` claims ``applied_at`` with a conditional
 UPDATE, so running it twice (a retried task) changes nothing the second time.
 """
 
@@ -262,7 +262,6 @@ def ruling_apply(*, ruling_id: int, now: datetime | None = None) -> bool:
         )
         dispute = ruling.dispute
         if ruling.supersedes_id is not None:
-            Ruling.objects.filter(pk=ruling.supersedes_id).update(effect_until=now)
             for entry in LedgerEntry.objects.filter(
                 ruling_id=ruling.supersedes_id,
                 status__in=[LedgerEntry.Status.PENDING_CURE, LedgerEntry.Status.OWED],

@@ -103,3 +103,29 @@ def test_an_outsider_cannot_see_a_dispute(file, buyer_b) -> None:
     dispute = file()
     with pytest.raises(NotFound):
         workflow.dispute_withdraw(user=buyer_b, dispute=dispute)
+
+
+def test_a_dispute_never_restores_trust_a_breach_took_away(file, observe, agent, verdict) -> None:
+    """Disputing a breach marks the verdict disputed for buyers; score and tier still count the breach."""
+    observe(10, trials=1000)  # breached: the critical clause suspends the agent
+    breached = Verdict.objects.get(is_current=True)
+    suspended = Reputation.objects.get(agent=agent)
+    assert breached.status == "breached" and suspended.tier == "suspended"
+    file(subject={"type": "verdict", "id": breached.pk}, claim_type="verdict_wrong")
+    current = Verdict.objects.get(is_current=True)
+    assert current.disputed and current.status == "breached" and current.shown_status == "disputed"
+    after = Reputation.objects.get(agent=agent)
+    assert after.tier == "suspended" and after.score <= suspended.score
+
+
+def test_submissions_and_rulings_are_never_edited(file, vendor, arbiter) -> None:
+    dispute = workflow.dispute_respond(user=vendor, dispute=file(), statement="All logged.")
+    dispute = workflow.dispute_assign(user=arbiter, dispute=dispute)
+    ruling = dispute_rule(user=arbiter, dispute=dispute, outcome="rejected", rationale=RATIONALE)
+    submission = Submission.objects.filter(dispute=dispute).first()
+    submission.statement = "rewritten"
+    with pytest.raises(ValueError, match="never edited"):
+        submission.save()
+    ruling.rationale = "rewritten"
+    with pytest.raises(ValueError, match="immutable"):
+        ruling.save()
