@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from disputes import workflow
@@ -129,3 +131,27 @@ def test_submissions_and_rulings_are_never_edited(file, vendor, arbiter) -> None
     ruling.rationale = "rewritten"
     with pytest.raises(ValueError, match="immutable"):
         ruling.save()
+
+
+def test_the_apply_task_run_twice_changes_nothing_the_second_time(file, vendor, arbiter, agent) -> None:
+    from disputes.tasks import apply_ruling
+
+    dispute = workflow.dispute_respond(user=vendor, dispute=file(), statement="All logged.")
+    dispute = workflow.dispute_assign(user=arbiter, dispute=dispute)
+    ruling = dispute_rule(
+        user=arbiter,
+        dispute=dispute,
+        outcome="partially_upheld",
+        rationale=RATIONALE,
+        consequences=[{"action": "service_credit", "percent": 5}],
+    )
+    counts = (ScoreEvent.objects.count(), TierChange.objects.count(), LedgerEntry.objects.count())
+    assert apply_ruling.delay(ruling.pk).get() is False
+    assert apply_ruling.delay(ruling.pk).get() is False
+    assert (ScoreEvent.objects.count(), TierChange.objects.count(), LedgerEntry.objects.count()) == counts
+    assert LedgerEntry.objects.get(ruling_id=ruling.pk).amount == Decimal("50.00")
+    penalty = ScoreEvent.objects.filter(source_type="ruling", source_id=ruling.pk).get()
+    assert penalty.delta < 0 and penalty.inputs["penalties"][0][2] == {"type": "ruling", "id": ruling.pk}
+    from reputation.services import recompute
+
+    assert abs(recompute(penalty.inputs).score - penalty.score) < 1e-9  # anyone recomputes it, penalty included
