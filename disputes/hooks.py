@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db.models import Q
+
 from disputes.models import Dispute
 
 
@@ -17,3 +19,20 @@ def clauses_under_dispute(agent_id: int) -> set[tuple[int, str]]:
 
 def open_dispute_count(agent_id: int) -> int:
     return Dispute.objects.open().filter(agent_id=agent_id).count()
+
+
+def entries_under_dispute(entry_ids: list[int]) -> set[int]:
+    """Of these ledger entries, those an open dispute holds: disputed themselves, or earned by a disputed verdict."""
+    from reputation.models import LedgerEntry
+
+    if not entry_ids:
+        return set()
+    disputed = Dispute.objects.open()
+    return set(
+        LedgerEntry.objects.filter(pk__in=entry_ids)
+        .filter(
+            Q(pk__in=disputed.filter(ledger_entry__isnull=False).values("ledger_entry_id"))
+            | Q(verdict_id__in=disputed.filter(verdict__isnull=False).values("verdict_id"))
+        )
+        .values_list("pk", flat=True)
+    )

@@ -16,7 +16,7 @@ was active, quantized to cents (ROUND_HALF_UP)::
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -411,13 +411,27 @@ def ledger_entry_cancel(
     return _transition(entry=entry, to=Status.CANCELLED, actor=user, note=note, now=now)
 
 
+# ``(entry ids) -> the ids among them an open dispute holds`` (the disputes app registers one): money waits for
+# due process, so a credit whose entry or breach is under dispute stays pending until the dispute ends.
+held_entries: list[Callable[[list[int]], set[int]]] = []
+
+
 def ledger_cure_sweep(*, now: datetime | None = None) -> int:
-    """pending cure → owed for every entry whose cure period has ended (at ``cure_ends_at`` to the second).
-    Idempotent: an entry moved by a concurrent sweep is skipped."""
+    """pending cure → owed for every entry whose cure period has ended (at ``cure_ends_at`` to the second), unless
+    an open dispute holds it. Idempotent: an entry moved by a concurrent sweep is skipped."""
     now = now or timezone.now()
     moved = 0
-    due = LedgerEntry.objects.filter(status=Status.PENDING_CURE, cure_ends_at__lte=now).order_by("cure_ends_at", "id")
-    for entry in due.select_related("agent", "buyer"):
+    due = list(
+        LedgerEntry.objects.filter(status=Status.PENDING_CURE, cure_ends_at__lte=now)
+        .order_by("cure_ends_at", "id")
+        .select_related("agent", "buyer")
+    )
+    held: set[int] = set()
+    for provider in held_entries:
+        held |= provider([entry.pk for entry in due])
+    for entry in due:
+        if entry.pk in held:
+            continue
         try:
             _transition(entry=entry, to=Status.OWED, actor=None, note="cure period ended", now=now)
         except LedgerTransitionRefused:

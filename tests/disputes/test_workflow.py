@@ -155,3 +155,26 @@ def test_the_apply_task_run_twice_changes_nothing_the_second_time(file, vendor, 
     from reputation.services import recompute
 
     assert abs(recompute(penalty.inputs).score - penalty.score) < 1e-9  # anyone recomputes it, penalty included
+
+
+def test_a_credit_under_dispute_waits_for_the_ruling(file, observe, agent, vendor, arbiter) -> None:
+    """Money waits for due process: the vendor disputes the breach; its credit stays pending past the cure period."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from reputation.ledger import ledger_cure_sweep
+
+    observe(10, trials=1000)
+    breached = Verdict.objects.get(is_current=True)
+    entry = LedgerEntry.objects.get(verdict=breached)
+    assert entry.status == "pending_cure"
+    dispute = file(user=vendor, subject={"type": "verdict", "id": breached.pk}, claim_type="verdict_wrong")
+    after_cure = entry.cure_ends_at + timedelta(minutes=1)
+    assert ledger_cure_sweep(now=after_cure) == 0
+    entry.refresh_from_db()
+    assert entry.status == "pending_cure"
+    workflow.dispute_withdraw(user=vendor, dispute=dispute, now=timezone.now())
+    assert ledger_cure_sweep(now=after_cure) == 1
+    entry.refresh_from_db()
+    assert entry.status == "owed"
