@@ -35,3 +35,15 @@ class DisputesConfig(AppConfig):
         for hook, handler in pairs:
             if handler not in hook:
                 hook.append(handler)
+        # Pages: the menu, the home panels (an arbiter signs in to their queue), a ruling's words on the score page.
+        from accounts.navigation import register, register_home_panel
+        from accounts.roles import Role
+        from disputes.panels import home_disputes, home_queue, ruling_links
+        from reputation import views as reputation_views
+
+        register("Disputes", "disputes:list", frozenset({Role.BUYER, Role.VENDOR, Role.STAFF}))
+        register("Arbiter queue", "disputes:queue", frozenset({Role.ARBITER, Role.STAFF}))
+        register("Precedent", "disputes:precedent", frozenset(Role))
+        register_home_panel(frozenset({Role.ARBITER, Role.STAFF}), home_queue)
+        register_home_panel(frozenset({Role.BUYER, Role.VENDOR}), home_disputes)
+        reputation_views.source_links.setdefault("ruling", ruling_links)

@@ -39,6 +39,9 @@ def attachments_check(raw: Any, field: str = "attachments") -> list[CheckedAttac
     checked: list[CheckedAttachment] = []
     limit = settings.EVIDENCE_ATTACHMENT_MAX_BYTES
     for index, item in enumerate(raw):
+        if isinstance(item, CheckedAttachment):  # checked already (a caller validated before its transaction)
+            checked.append(item)
+            continue
         if not isinstance(item, dict):
             raise DisputeInvalid(f"{field}.{index}", "Expected an object.", "invalid_type")
         try:

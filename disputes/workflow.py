@@ -23,7 +23,7 @@ from accounts.rules import acts_as_staff, organization_id_of
 from disputes import notify
 from disputes.errors import DisputeInvalid, TransitionRefused
 from disputes.models import BEFORE_RULING, Dispute, DisputeEvent, Party, Ruling, Status, Submission
-from disputes.submissions import submission_create
+from disputes.submissions import attachments_check, submission_create
 from trust_portal.errors import Forbidden
 
 MAX_STATEMENT = 20000
@@ -138,7 +138,7 @@ def dispute_respond(
             author=user,
             statement=statement,
             confidential=confidential,
-            attachments=attachments,
+            attachments=attachments_check(list(attachments)) if attachments else [],
             now=now,
         )
         _announce(dispute, "the respondent answered")
@@ -255,7 +255,7 @@ def dispute_submit_info(
             author=user,
             statement=statement,
             confidential=confidential,
-            attachments=attachments,
+            attachments=attachments_check(list(attachments)) if attachments else [],
             now=now,
         )
         _announce(dispute, f"the {party} answered the arbiter's question")
@@ -384,7 +384,7 @@ def dispute_appeal(
             author=user,
             statement=statement,
             confidential=confidential,
-            attachments=attachments,
+            attachments=attachments_check(list(attachments)) if attachments else [],
             now=now,
         )
         _announce(dispute, f"the {party} appealed the ruling")

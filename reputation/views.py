@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -16,6 +19,10 @@ from reputation.selectors import reputation_of, score_events, tier_changes
 from reputation.services import half_life_days
 from trustcore.score import BOUND_TIERS, SEVERITY_WEIGHTS
 from verdicts.models import Verdict
+
+# Sources a later app explains (disputes: a ruling, linking its dispute), registered from its ready():
+# {source_type: describe(ids, user) -> {id: (url or "", words)}}.
+source_links: dict[str, Callable[[list[int], Any], dict[int, tuple[str, str]]]] = {}
 
 
 @require_safe
@@ -36,6 +43,12 @@ def score_why(request: HttpRequest, slug: str) -> HttpResponse:
     for event in page.object_list:
         found = clauses.get(event.source_id or 0) if event.source_type == SourceType.VERDICT else None
         event.clause_url = reverse("verdicts:clause", args=[agent.slug, *found]) if found else ""  # type: ignore[attr-defined]
+    explained: list[Any] = [*page.object_list, *changes]
+    for source_type, describe in source_links.items():
+        items = [i for i in explained if i.source_type == source_type and i.source_id]
+        links = describe([i.source_id for i in items], request.user) if items else {}
+        for item in items:
+            item.source_link = links.get(item.source_id)  # type: ignore[attr-defined]
     context = {
         "agent": agent,
         "reputation": reputation_of(user=request.user, agent=agent),

@@ -15,6 +15,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("transparency.api.urls")),
     path("", include("verdicts.api.urls")),
     path("", include("reputation.api.urls")),
+    path("", include("disputes.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -28,6 +29,7 @@ urlpatterns = [
     path("", include("transparency.urls")),
     path("", include("verdicts.urls")),
     path("", include("reputation.urls")),
+    path("", include("disputes.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     re_path(r"^api/", api_not_found),
