@@ -25,6 +25,10 @@ class ReputationConfig(AppConfig):
 
         if webhook_deliveries_create not in events.deliverers:
             events.deliverers.append(webhook_deliveries_create)
+        from reputation.warnings import warning_announce
+
+        if warning_announce not in verdict_hooks.warned:
+            verdict_hooks.warned.append(warning_announce)
         register("Webhooks", "reputation:webhooks", frozenset({Role.BUYER}))
         # Engagements and the consequence ledger: credits on breach, engagements follow new versions, the
         # "Engage this agent" panel, the sweep task, and the buyers' and vendors' pages.

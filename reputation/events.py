@@ -7,7 +7,8 @@ so an event is never announced for a change that was rolled back.
 
 Event types (Standard Webhooks ``type`` values): ``tier.changed``, ``verdict.breached``, ``pact.published``,
 ``ledger.entry_created``, ``ledger.entry_updated``, ``dispute.filed``, ``dispute.updated``, ``dispute.ruled``
-(the disputes app publishes those to both parties).
+(the disputes app publishes those to both parties), ``clause.warning`` (an early warning on a rate clause:
+``reputation.warnings``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ EVENT_TYPES = (
     "dispute.filed",
     "dispute.updated",
     "dispute.ruled",
+    "clause.warning",
 )
 
 # Functions ``(event_type, organization_ids, payload) -> None`` that deliver an event beyond the portal (the

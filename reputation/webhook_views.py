@@ -30,6 +30,7 @@ EVENT_HELP = {
     "dispute.filed": "a dispute your organization is party to is filed",
     "dispute.updated": "a dispute you are party to moves (a response, a question, an appeal, a settlement…)",
     "dispute.ruled": "an arbiter rules on a dispute you are party to",
+    "clause.warning": "a rate clause burns its error budget fast enough that a breach is coming (early warning)",
 }
 
 

@@ -41,6 +41,7 @@ from trustcore.evaluator import (
 from trustcore.evaluator import Verdict as Computed
 from verdicts.hooks import after_evaluation, clauses_under_dispute, overridden_clauses
 from verdicts.models import Verdict
+from verdicts.warnings import warnings_update
 
 
 def _bucket_part(bucket: MetricBucket, *, sketch: bool) -> tuple[Any, Part]:
@@ -147,8 +148,11 @@ def agent_evaluate(*, agent_id: int, now: datetime | None = None) -> list[Verdic
         with transaction.atomic():
             Pact.objects.select_for_update().filter(pk=pact.pk).first()  # one evaluation of a pact at a time
             current = {v.clause_id: v for v in Verdict.objects.filter(pact=pact, is_current=True)}
+            specs: list[ClauseSpec] = []
+            pact_written: list[Verdict] = []
             for clause in version.clauses.all():
                 spec = ClauseSpec.from_row(clause.as_row())
+                specs.append(spec)
                 computed = clause_verdict(agent_id=agent_id, spec=spec, now=now)
                 if (pact.pk, spec.clause_id) in overridden:
                     status, note = overridden[(pact.pk, spec.clause_id)]
@@ -160,7 +164,9 @@ def agent_evaluate(*, agent_id: int, now: datetime | None = None) -> list[Verdic
                     continue
                 if previous is not None:
                     Verdict.objects.filter(pk=previous.pk).update(is_current=False)
-                written.append(_write(agent_id, pact, version, spec, computed, is_disputed, now, restricted))
+                pact_written.append(_write(agent_id, pact, version, spec, computed, is_disputed, now, restricted))
+            warnings_update(agent_id=agent_id, pact=pact, version=version, specs=specs, now=now, written=pact_written)
+            written.extend(pact_written)
     after_evaluation(agent_id, written, now)
     return written
 

@@ -21,6 +21,8 @@ from typing import Any
 
 disputed_clauses: list[Callable[[int], set[tuple[int, str]]]] = []
 evaluated: list[Callable[[int, list[Any], datetime], Any]] = []
+# ``(warning) -> None``: an early warning opened (``verdicts.warnings``); reputation announces it (``clause.warning``).
+warned: list[Callable[[Any], None]] = []
 overrides: list[Callable[[int, datetime], dict[tuple[int, str], tuple[str, str]]]] = []
 
 

@@ -76,3 +76,45 @@ class Verdict(models.Model):
     @property
     def shown_status(self) -> str:
         return "disputed" if self.disputed else self.status
+
+
+class ClauseWarning(models.Model):
+    """An early warning on a rate clause: its error budget burns fast enough that a breach is coming.
+
+    Opened when a multiwindow burn-rate rule fires (``trustcore.burn``), cleared when none does; one open warning
+    per clause. ``breach`` is the breach verdict that followed it, if one did (how much earlier it came)."""
+
+    class Rule(models.TextChoices):
+        FAST = "fast", "Fast burn (1 h, confirmed over 5 min)"
+        SLOW = "slow", "Slow burn (6 h, confirmed over 30 min)"
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="clause_warnings")
+    pact = models.ForeignKey("pacts.Pact", on_delete=models.CASCADE, related_name="clause_warnings")
+    pact_version = models.ForeignKey("pacts.PactVersion", on_delete=models.PROTECT, related_name="+")
+    clause_id = models.CharField(max_length=63)
+    rule = models.CharField(max_length=4, choices=Rule.choices)
+    burn_long = models.FloatField()
+    burn_short = models.FloatField()
+    threshold = models.FloatField(help_text="The burn rate the rule fires at, scaled to the clause's window.")
+    trials_long = models.PositiveBigIntegerField()
+    rests_on_restricted = models.BooleanField(default=False)
+    opened_at = models.DateTimeField(db_index=True)
+    last_seen_at = models.DateTimeField()
+    cleared_at = models.DateTimeField(null=True, blank=True)
+    breach = models.ForeignKey(Verdict, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pact", "clause_id"], condition=Q(cleared_at__isnull=True), name="warning_one_open_per_clause"
+            ),
+        ]
+        indexes = [models.Index(fields=["agent", "cleared_at"], name="warning_agent_open")]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id}/{self.clause_id}: {self.rule} burn {self.burn_long:.1f}× from {self.opened_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.cleared_at is None

@@ -17,6 +17,11 @@ def clause_board(request: HttpRequest, agent: Any) -> dict[str, Any] | None:
     if not board:
         return None
     now = timezone.now()
+    from verdicts.models import ClauseWarning
+
+    warnings = {
+        (w.pact_id, w.clause_id): w for w in ClauseWarning.objects.filter(agent=agent, cleared_at__isnull=True)
+    }
     rows = []
     for index, item in enumerate(board):
         history = verdict_history(agent=agent, pact_id=item.pact.pk, clause_id=item.verdict.clause_id)[:2000]
@@ -37,7 +42,18 @@ def clause_board(request: HttpRequest, agent: Any) -> dict[str, Any] | None:
                 percent=percent,
             )
         )
-        rows.append({"status": item, "figure": figure, "figure_id": f"figure-{index}", "percent": percent})
+        warning = warnings.get((item.pact.pk, item.verdict.clause_id))
+        rows.append(
+            {
+                "status": item,
+                "figure": figure,
+                "figure_id": f"figure-{index}",
+                "percent": percent,
+                "warning": warning,
+                # the burn rate is derived from the values: withheld with them
+                "warning_numbers": warning is not None and not getattr(item.verdict, "withheld", False),
+            }
+        )
     return {"template": "verdicts/_clause_board.html", "context": {"rows": rows, "agent": agent, "now": now}}
 
 
