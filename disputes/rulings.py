@@ -171,7 +171,7 @@ def consequences_clean(dispute: Dispute, outcome: str, raw: Any) -> list[dict[st
     return cleaned
 
 
-def cites_clean(raw: Any) -> list[Ruling]:
+def cites_clean(raw: Any, *, user: Any) -> list[Ruling]:
     if raw in (None, ""):
         return []
     if not isinstance(raw, list) or len(raw) > 20:
@@ -181,7 +181,7 @@ def cites_clean(raw: Any) -> list[Ruling]:
         if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
             raise DisputeInvalid(f"cites.{index}", "Expected a ruling id.", "invalid")
         ids.append(value)
-    found = {r.pk: r for r in Ruling.objects.filter(pk__in=ids)}
+    found = {r.pk: r for r in Ruling.objects.restrict(user, "view").filter(pk__in=ids)}  # only what they may read
     for index, value in enumerate(ids):
         if value not in found:
             raise DisputeInvalid(f"cites.{index}", f"No ruling {value}.", "not_found")
@@ -205,7 +205,7 @@ def dispute_rule(
         raise DisputeInvalid("outcome", f"Expected one of {', '.join(Outcome.values)}.", "invalid_choice")
     rationale = text(rationale, "rationale", minimum=RATIONALE_MIN)
     cleaned = consequences_clean(dispute, outcome, consequences)
-    cited = cites_clean(cites)
+    cited = cites_clean(cites, user=user)
     on_appeal = dispute.status == Status.APPEALED
     clause = clause_of(dispute)
     days = max([c.get("days", 0) for c in cleaned if c["action"] in ("tier", "verdict_override")] or [0])
