@@ -111,7 +111,8 @@ view_permission(
     Ruling,
     "disputes.view_ruling",
     may_see_ruling,
-    lambda user: Q(dispute__status=Status.CLOSED) | _visible(user, "dispute__"),
+    # Q() | Q(x) is Q(x) in Django: "everything" (staff) must not be OR-ed away.
+    lambda user: EVERYTHING if acts_as_staff(user) else Q(dispute__status=Status.CLOSED) | _visible(user, "dispute__"),
 )
 
 

@@ -560,6 +560,15 @@ def test_rulings_of_open_disputes_are_not_precedent_for_outsiders(
     assert len(api(buyer).get("/api/v1/rulings/").json()["results"]) == 1
 
 
+def test_staff_read_the_rulings_of_open_disputes_too(api, file, vendor, arbiter, staff) -> None:
+    dispute = file()
+    workflow.dispute_respond(user=vendor, dispute=dispute, statement="We answer.")
+    dispute = workflow.dispute_assign(user=arbiter, dispute=Dispute.objects.get(pk=dispute.pk))
+    ruling = dispute_rule(user=arbiter, dispute=dispute, outcome="rejected", rationale=RATIONALE)
+    (item,) = api(staff).get("/api/v1/rulings/").json()["results"]
+    assert item["id"] == ruling.pk and item["dispute"] == dispute.pk
+
+
 def test_precedent_filters(api_client, closed_ruling, agent, verdict) -> None:
     closed_ruling()
 
