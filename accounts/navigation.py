@@ -45,14 +45,10 @@ class NavItem:
 
 def navigation_for(role: Role, path: str, badges: dict[str, int] | None = None) -> list[NavItem]:
     badges = badges or {}
-    items = []
-    for entry in NAV:
-        if role not in entry.roles:
-            continue
-        url = reverse(entry.url_name)
-        current = path == url if url == "/" else path.startswith(url)
-        items.append(NavItem(entry.label, url, current, badges.get(entry.url_name, 0)))
-    return items
+    entries = [(entry, reverse(entry.url_name)) for entry in NAV if role in entry.roles]
+    matching = [url for _, url in entries if (path == url if url == "/" else path.startswith(url))]
+    here = max(matching, key=len, default=None)  # /disputes/queue/ is the queue, not also "Disputes"
+    return [NavItem(entry.label, url, url == here, badges.get(entry.url_name, 0)) for entry, url in entries]
 
 
 # Home-page panels: apps register ``(roles, provider)``; provider(request) -> {"template", "context"} | None.
