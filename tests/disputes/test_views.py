@@ -608,6 +608,8 @@ def test_evidence_and_ledger_entries_offer_dispute_this(client, vendor, buyer, a
     record = EvidenceRecord.objects.filter(agent=agent).first()
     page = signed_in(client, vendor).get(reverse("evidence:record", args=[record.pk])).content.decode()
     assert f"subject_type=evidence&amp;subject_id={record.pk}" in page
+    page = signed_in(client, buyer).get(reverse("evidence:record", args=[record.pk])).content.decode()
+    assert 'data-testid="dispute-this"' not in page  # a buyer disputes the verdict that used it, not the record
     observe(10)  # a breach: a credit in the ledger
     entry = LedgerEntry.objects.get(agent=agent)
     page = signed_in(client, buyer).get(reverse("reputation:ledger")).content.decode()
