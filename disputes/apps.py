@@ -49,3 +49,15 @@ class DisputesConfig(AppConfig):
         register_home_panel(frozenset({Role.ARBITER, Role.STAFF}), home_queue)
         register_home_panel(frozenset({Role.BUYER, Role.VENDOR}), home_disputes)
         reputation_views.source_links.setdefault("ruling", ruling_links)
+        # The diligence report lists the agent's rulings as precedent shows them to its reader (redacted where due).
+        from reputation import report_hooks
+
+        if report_rulings not in report_hooks.rulings:
+            report_hooks.rulings.append(report_rulings)
+
+
+def report_rulings(*, user: Any, agent: Any) -> list[dict[str, Any]]:
+    """An agent's standing rulings for its diligence report (reputation.report_hooks.rulings), newest first."""
+    from disputes.selectors import precedent_search, ruling_public
+
+    return [ruling_public(ruling, user) for ruling in precedent_search(user=user, agent=agent.slug)[:50]]

@@ -47,3 +47,9 @@ class ReputationConfig(AppConfig):
         register("Ledger", "reputation:ledger", frozenset({Role.BUYER, Role.VENDOR, Role.STAFF}))
         # Access policies: buyers write them and ask for decisions; the page has a live preview.
         register("Policies", "reputation:policies", frozenset({Role.BUYER, Role.STAFF}))
+        # Diligence reports: the render task in every worker, who sees a render job, the agent page's link.
+        from reputation import report_tasks, rules_report  # noqa: F401
+        from reputation.report_panels import report_panel
+
+        if report_panel not in pact_hooks.agent_panels:
+            pact_hooks.agent_panels.append(report_panel)

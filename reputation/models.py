@@ -382,3 +382,49 @@ class WebhookAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.delivery_id} at {self.at:%Y-%m-%d %H:%M:%S}: {self.status_code or self.error}"
+
+
+class ReportJob(models.Model):
+    """A diligence report's PDF being rendered (reputation.report_jobs): whose, of which agents, how far, the result.
+
+    queued ──claim (worker)──▶ running ──▶ done | failed ──retry (the requester)──▶ queued
+
+    Only its requester sees it (``reputation.rules_report``). ``twin`` is the signed JSON report the PDF shows,
+    byte for byte as signed, so the PDF's recipient verifies it offline (``trust-verify report``).
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Rendering"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    class Kind(models.TextChoices):
+        AGENT = "agent", "One agent"
+        COMPARE = "compare", "A comparison"
+
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.AGENT)
+    agents = models.JSONField(default=list, help_text="The agents' slugs, in the report's order.")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    progress = models.PositiveSmallIntegerField(default=0)
+    step = models.CharField(max_length=120, blank=True)
+    file = models.FileField(upload_to="reports/", blank=True)
+    twin = models.TextField(blank=True, help_text="The signed JSON report the PDF shows (diligence-report/1).")
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    render_ms = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="reportjob_progress_at_most_100"),
+        ]
+
+    def __str__(self) -> str:
+        return f"report of {', '.join(self.agents)} for {self.requester_id} ({self.status} {self.progress} %)"

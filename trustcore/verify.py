@@ -284,6 +284,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["receipt"]:
         return _receipt_main(argv[1:])
+    if argv[:1] == ["report"]:
+        return _report_main(argv[1:])
     parser = argparse.ArgumentParser(prog="trust-verify", description=__doc__.split("\n\n")[0].replace("``", ""))
     parser.add_argument("bundle", type=Path)
     parser.add_argument(
@@ -305,6 +307,157 @@ def main(argv: list[str] | None = None) -> int:
     )
     for clause in summary["not_recomputable"]:
         print(f"NOT RECOMPUTABLE IN THIS SCOPE: {clause}: it rests on restricted evidence this bundle does not carry")
+    return 0
+
+
+# --- diligence reports (``trust-verify report REPORT --key LOG_KEY.pem [--bundle BUNDLE …]``) -----------------
+
+REPORT_FORMAT = "diligence-report/1"
+REPORT_PAYLOAD_TYPE = "application/vnd.trust-portal.report+json"
+REPORT_RECEIPT_FIELD = "receipt"
+
+
+def report_payload(report: dict[str, Any]) -> bytes:
+    """What the portal signs in a diligence report's receipt: the RFC 8785 bytes of the report without it."""
+    return jcs.dumps({k: v for k, v in report.items() if k != REPORT_RECEIPT_FIELD})
+
+
+def _first_difference(signed: Any, served: Any, path: str = "") -> str:
+    """The JSON path of the first place two values differ, for a message an auditor can act on."""
+    if isinstance(signed, dict) and isinstance(served, dict):
+        for name in sorted(set(signed) | set(served)):
+            if name not in served:
+                return f"{path}.{name} (signed, but missing from the report)".lstrip(".")
+            if name not in signed:
+                return f"{path}.{name} (in the report, but not signed)".lstrip(".")
+            if jcs.dumps(signed[name]) != jcs.dumps(served[name]):
+                return _first_difference(signed[name], served[name], f"{path}.{name}")
+    elif isinstance(signed, list) and isinstance(served, list):
+        if len(signed) != len(served):
+            return f"{path} (signed {len(signed)} items, the report has {len(served)})".lstrip(".")
+        for position, (a, b) in enumerate(zip(signed, served, strict=True)):
+            if jcs.dumps(a) != jcs.dumps(b):
+                return _first_difference(a, b, f"{path}[{position}]")
+    return (path.lstrip(".") or "the report") + f" (signed {_short(signed)}, the report says {_short(served)})"
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def bundle_sha256(bundle: Any) -> str:
+    """How a diligence report names a bundle: the SHA-256 of its RFC 8785 bytes (whitespace does not matter)."""
+    return hashlib.sha256(jcs.dumps(bundle)).hexdigest()
+
+
+def verify_report(report: Any, public_key_pem: bytes, bundles: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Check a ``diligence-report/1`` document: the receipt's signature by the log key over the report's RFC 8785
+    bytes (less the receipt), the log checkpoint's signature, that the receipt covers exactly what the report
+    says, and, for each bundle given (or carried in ``agents[].bundle.document``), that it is the one the report
+    names by hash and that it verifies itself. Returns a summary; raises BundleInvalid naming what broke."""
+    if not isinstance(report, dict) or report.get("format") != REPORT_FORMAT:
+        raise BundleInvalid(f"not a {REPORT_FORMAT} report")
+    try:
+        key = notes.public_key_from_pem(public_key_pem)
+    except ValueError as error:
+        raise BundleInvalid(f"key: {error}") from None
+    envelope = report.get(REPORT_RECEIPT_FIELD)
+    if not isinstance(envelope, dict):
+        raise BundleInvalid("the report carries no receipt: nothing proves the portal produced it")
+    try:
+        payload, _ = dsse.open_envelope(
+            envelope, lambda kid: key if kid == dsse.key_id(key) else None, payload_type=REPORT_PAYLOAD_TYPE
+        )
+    except dsse.EnvelopeInvalid as error:
+        raise BundleInvalid(f"receipt signature: {error}") from None
+    log: dict[str, Any] = report["log"] if isinstance(report.get("log"), dict) else {}
+    try:
+        cp = notes.verify_checkpoint(log.get("checkpoint") or "", log.get("key_name") or "", key)
+    except notes.CheckpointError as error:
+        raise BundleInvalid(f"the report's checkpoint: {error}") from None
+    if log.get("size") != cp.size:
+        raise BundleInvalid(f"the report's log size {log.get('size')!r} is not its checkpoint's ({cp.size})")
+    try:
+        served = report_payload(report)
+    except jcs.CanonicalizationError as error:
+        raise BundleInvalid(f"the report is not canonical JSON: {error}") from None
+    if payload != served:
+        try:
+            signed = json.loads(payload)
+        except ValueError:
+            signed = None
+        where = _first_difference(signed, {k: v for k, v in report.items() if k != REPORT_RECEIPT_FIELD})
+        raise BundleInvalid(f"the report differs from what its receipt signs, at {where}")
+    agents: list[Any] = report["agents"] if isinstance(report.get("agents"), list) else []
+    named = {str((a.get("bundle") or {}).get("sha256")): a.get("agent") for a in agents if isinstance(a, dict)}
+    given = list(bundles or [])
+    for entry in agents:
+        document = (entry.get("bundle") or {}).get("document") if isinstance(entry, dict) else None
+        if document is not None:
+            given.append(document)
+    checked = []
+    for bundle in given:
+        digest = bundle_sha256(bundle)
+        if digest not in named:
+            agent = (bundle.get("agent") or {}).get("slug") if isinstance(bundle, dict) else None
+            raise BundleInvalid(
+                f"the bundle of {agent!r} (sha256 {digest}) is not one this report names: it was changed, or "
+                "belongs to another report"
+            )
+        try:
+            summary = verify_bundle(bundle, public_key_pem)
+        except BundleInvalid as error:
+            raise BundleInvalid(f"the bundle of {named[digest]!r}: {error}") from None
+        checked.append({"agent": named[digest], "sha256": digest, **summary})
+    return {
+        "produced_at": report.get("produced_at"),
+        "agents": [a.get("agent") for a in agents if isinstance(a, dict)],
+        "checkpoint_size": cp.size,
+        "origin": cp.origin,
+        "withheld": report.get("withheld") or [],
+        "bundles": checked,
+    }
+
+
+def _report_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="trust-verify report", description="Verify a diligence report (diligence-report/1) offline."
+    )
+    parser.add_argument("file", type=Path, help="the report's JSON (the JSON export, or the PDF's JSON twin)")
+    parser.add_argument("--key", type=Path, required=True, help="the log's public key (PEM), from /api/v1/log/key.pem")
+    parser.add_argument(
+        "--bundle",
+        type=Path,
+        action="append",
+        default=[],
+        help="an evidence bundle the report names by hash: checked against that hash and verified (repeatable)",
+    )
+    args = parser.parse_args(argv)
+    try:
+        report = json.loads(args.file.read_text())
+        bundles = [json.loads(path.read_text()) for path in args.bundle]
+        summary = verify_report(report, args.key.read_bytes(), bundles)
+    except (OSError, ValueError) as error:
+        print(f"FAILED: cannot read input: {error}", file=sys.stderr)
+        return 1
+    except BundleInvalid as error:
+        print(f"FAILED: {error}", file=sys.stderr)
+        return 1
+    print(
+        f"OK: diligence report of {', '.join(map(str, summary['agents']))} produced at {summary['produced_at']}, "
+        f"signed by the log key; checkpoint of {summary['origin']} at size {summary['checkpoint_size']}."
+    )
+    for bundle in summary["bundles"]:
+        print(
+            f"OK: bundle of {bundle['agent']} (sha256 {bundle['sha256'][:16]}…): {bundle['records']} records proven, "
+            f"{bundle['verdicts']} verdicts recomputed and equal."
+        )
+        for clause in bundle["not_recomputable"]:
+            print(f"NOT RECOMPUTABLE IN THIS SCOPE: {clause}")
+    for item in summary["withheld"]:
+        if isinstance(item, dict):
+            print(f"WITHHELD: {item.get('agent')}: {item.get('what')}")
     return 0
 
 
