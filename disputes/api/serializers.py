@@ -111,15 +111,15 @@ class SubjectIdField(serializers.Field):
         return value
 
 
-class SubjectInput(serializers.Serializer):
-    type = serializers.ChoiceField(choices=SubjectType.choices)
+class DisputeSubjectInput(serializers.Serializer):
+    type = EnumField(SubjectType.choices, enum_name="DisputeSubjectTypeEnum")
     id = SubjectIdField()
     pact = serializers.IntegerField(
         min_value=1, required=False, allow_null=True, help_text="A clause's pact, when several pacts name the clause."
     )
 
 
-class AttachmentInput(serializers.Serializer):
+class DisputeAttachmentInput(serializers.Serializer):
     filename = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     content_type = serializers.ChoiceField(
         choices=list(ALLOWED_TYPES), help_text="Checked against the bytes themselves (a mismatch is a 400)."
@@ -131,7 +131,7 @@ class AttachmentInput(serializers.Serializer):
 
 def _attachments() -> serializers.ListField:
     return serializers.ListField(
-        child=AttachmentInput(),
+        child=DisputeAttachmentInput(),
         max_length=MAX_ATTACHMENTS,
         required=False,
         default=list,
@@ -159,7 +159,7 @@ def _confidential() -> serializers.BooleanField:
 
 class DisputeFileInput(serializers.Serializer):
     agent = serializers.SlugField(max_length=80, help_text="The agent's slug.")
-    subject = SubjectInput(help_text="What the dispute is about.")
+    subject = DisputeSubjectInput(help_text="What the dispute is about.")
     claim_type = serializers.ChoiceField(
         choices=ClaimType.choices,
         help_text="Which claims a side may make about which subject: docs/disputes.md (a 400 names the allowed ones).",
@@ -178,19 +178,19 @@ class DisputeFileInput(serializers.Serializer):
     attachments = _attachments()
 
 
-class StatementInput(serializers.Serializer):
+class DisputeStatementInput(serializers.Serializer):
     statement = serializers.CharField(max_length=MAX_STATEMENT)
     confidential = _confidential()
     attachments = _attachments()
 
 
-class AppealInput(StatementInput):
+class DisputeAppealInput(DisputeStatementInput):
     statement = serializers.CharField(
         max_length=MAX_STATEMENT, help_text="What is new: at least 30 characters (the ruling's grounds, new facts)."
     )
 
 
-class AssignInput(serializers.Serializer):
+class DisputeAssignInput(serializers.Serializer):
     arbiter = serializers.CharField(
         max_length=150,
         required=False,
@@ -201,15 +201,18 @@ class AssignInput(serializers.Serializer):
     )
 
 
-class RequestInfoInput(serializers.Serializer):
+class DisputeRequestInfoInput(serializers.Serializer):
     party = party_field(help_text="Who is asked; they may answer once.")
     question = serializers.CharField(max_length=5000)
 
 
-class ConsequenceInput(serializers.Serializer):
+class RulingConsequenceInput(serializers.Serializer):
     action = serializers.ChoiceField(choices=list(CONSEQUENCE_ACTIONS))
-    status = serializers.ChoiceField(
-        choices=["breached", "met"], required=False, help_text="verdict_override: the status it sets."
+    status = EnumField(
+        [("breached", "breached"), ("met", "met")],
+        enum_name="VerdictOverrideStatusEnum",
+        required=False,
+        help_text="verdict_override: the status it sets.",
     )
     days = serializers.IntegerField(
         min_value=1, max_value=90, required=False, help_text="verdict_override and tier: how long (default 30)."
@@ -230,11 +233,11 @@ class ConsequenceInput(serializers.Serializer):
     )
 
 
-class RuleInput(serializers.Serializer):
+class DisputeRuleInput(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Outcome.choices)
     rationale = serializers.CharField(max_length=MAX_STATEMENT, help_text="Required: at least 100 characters.")
     consequences = serializers.ListField(
-        child=ConsequenceInput(),
+        child=RulingConsequenceInput(),
         max_length=10,
         required=False,
         default=list,
@@ -249,11 +252,11 @@ class RuleInput(serializers.Serializer):
     )
 
 
-class WithdrawInput(serializers.Serializer):
+class DisputeWithdrawInput(serializers.Serializer):
     note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
 
 
-class SettleInput(serializers.Serializer):
+class DisputeSettleInput(serializers.Serializer):
     terms = serializers.CharField(
         max_length=5000,
         required=False,
@@ -263,7 +266,7 @@ class SettleInput(serializers.Serializer):
     )
 
 
-class ConflictInput(serializers.Serializer):
+class ArbiterConflictInput(serializers.Serializer):
     organization = serializers.SlugField(max_length=80, help_text="The organization's slug.")
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
@@ -289,7 +292,7 @@ class DisputeListQuery(serializers.Serializer):
     )
 
 
-class QueueQuery(serializers.Serializer):
+class ArbiterQueueQuery(serializers.Serializer):
     mine = StrictQueryBooleanField(
         required=False, default=False, help_text="true: the open disputes assigned to the caller instead."
     )
@@ -321,13 +324,13 @@ def subject_of(dispute: Dispute) -> dict[str, Any]:
     return {"type": kind, "id": int(rest), "pact": dispute.pact_id}
 
 
-class SubjectOutput(serializers.Serializer):
-    type = serializers.ChoiceField(choices=SubjectType.choices)
+class DisputeSubjectOutput(serializers.Serializer):
+    type = EnumField(SubjectType.choices, enum_name="DisputeSubjectTypeEnum")
     id = SubjectIdField()
     pact = serializers.IntegerField(allow_null=True, help_text="The pact whose clause the dispute concerns, if any.")
 
 
-class AttachmentOutput(serializers.ModelSerializer):
+class DisputeAttachmentOutput(serializers.ModelSerializer):
     sha256 = serializers.CharField(source="attachment.sha256")
     size = serializers.IntegerField(source="attachment.size", help_text="Bytes.")
     content_type = serializers.CharField(source="attachment.content_type")
@@ -346,11 +349,11 @@ class AttachmentOutput(serializers.ModelSerializer):
             return ""
 
 
-class SubmissionOutput(serializers.ModelSerializer):
+class DisputeSubmissionOutput(serializers.ModelSerializer):
     party = party_field()
     stage = EnumField(Submission.Stage.choices, enum_name="SubmissionStageEnum")
     author = serializers.CharField(source="author.username")
-    attachments = AttachmentOutput(many=True)
+    attachments = DisputeAttachmentOutput(many=True)
 
     class Meta:
         model = Submission
@@ -373,7 +376,7 @@ class SubmissionOutput(serializers.ModelSerializer):
         }
 
 
-class RulingOutput(serializers.ModelSerializer):
+class DisputeRulingOutput(serializers.ModelSerializer):
     stage = EnumField(Ruling.Stage.choices, enum_name="RulingStageEnum")
     arbiter = serializers.CharField(source="arbiter.username")
     consequences = serializers.ListField(child=serializers.DictField(), help_text="What it applied.")
@@ -388,11 +391,12 @@ class RulingOutput(serializers.ModelSerializer):
         return [cited.pk for cited in ruling.cites.all()]
 
 
-EventOutput = type(
-    "EventOutput",
+DisputeEventOutput = type(
+    "DisputeEventOutput",
     (serializers.Serializer,),
     {
         "__doc__": "One action on the dispute: who, when, from which state to which, and why.",
+        "__module__": __name__,
         "at": serializers.DateTimeField(),
         "actor": serializers.CharField(
             source="actor.username", allow_null=True, help_text="null: the system (a deadline)."
@@ -405,7 +409,7 @@ EventOutput = type(
 )
 
 
-class SettlementOutput(serializers.Serializer):
+class DisputeSettlementOutput(serializers.Serializer):
     terms = serializers.CharField()
     proposed_by = party_field()
     proposed_at = serializers.DateTimeField()
@@ -446,7 +450,7 @@ class DisputeSummaryOutput(serializers.ModelSerializer):
             "review_due_by": {"help_text": "The arbiter's deadline."},
         }
 
-    @extend_schema_field(SubjectOutput)
+    @extend_schema_field(DisputeSubjectOutput)
     def get_subject(self, dispute: Dispute) -> dict[str, Any]:
         return subject_of(dispute)
 
@@ -454,9 +458,9 @@ class DisputeSummaryOutput(serializers.ModelSerializer):
 class DisputeOutput(DisputeSummaryOutput):
     """A dispute whole: its submissions, rulings and audit trail, and what the caller may do now."""
 
-    submissions = SubmissionOutput(many=True)
+    submissions = DisputeSubmissionOutput(many=True)
     rulings = serializers.SerializerMethodField()
-    events = EventOutput(many=True)  # type: ignore[operator]
+    events = DisputeEventOutput(many=True)  # type: ignore[operator]
     settlement = serializers.SerializerMethodField()
     info_request = serializers.SerializerMethodField()
     submission_count = serializers.SerializerMethodField()
@@ -482,16 +486,16 @@ class DisputeOutput(DisputeSummaryOutput):
             "actions",
         ]
 
-    @extend_schema_field(RulingOutput(many=True))
+    @extend_schema_field(DisputeRulingOutput(many=True))
     def get_rulings(self, dispute: Dispute) -> list[Any]:
         ordered = sorted(dispute.rulings.all(), key=lambda r: (r.created_at, r.pk))  # the first, then the appeal's
-        return RulingOutput(ordered, many=True).data  # type: ignore[return-value]
+        return DisputeRulingOutput(ordered, many=True).data  # type: ignore[return-value]
 
-    @extend_schema_field(SettlementOutput(allow_null=True))
+    @extend_schema_field(DisputeSettlementOutput(allow_null=True))
     def get_settlement(self, dispute: Dispute) -> dict[str, Any] | None:
         if not dispute.settlement_proposed_by:
             return None
-        return SettlementOutput(
+        return DisputeSettlementOutput(
             {
                 "terms": dispute.settlement_terms,
                 "proposed_by": dispute.settlement_proposed_by,
@@ -543,7 +547,7 @@ class PrecedentOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class ConflictOutput(serializers.ModelSerializer):
+class ArbiterConflictOutput(serializers.ModelSerializer):
     arbiter = serializers.CharField(source="arbiter.username")
     organization = serializers.CharField(source="organization.slug")
     organization_name = serializers.CharField(source="organization.name")

@@ -220,7 +220,7 @@ ACTION_VIEWS: dict[str, type[APIView]] = {
     "respond": _action_view(
         "respond",
         "disputes.respond",
-        s.StatementInput,
+        s.DisputeStatementInput,
         _statement_service(workflow.dispute_respond),
         "awaiting_response → under_review: the respondent's one statement (a member of the respondent's "
         "organization); the review deadline starts.",
@@ -228,7 +228,7 @@ ACTION_VIEWS: dict[str, type[APIView]] = {
     "assign": _action_view(
         "assign",
         "disputes.assign",
-        s.AssignInput,
+        s.DisputeAssignInput,
         workflow.dispute_assign,
         "An arbiter claims a dispute waiting for one (`{}`); staff assign (or reassign) any eligible arbiter "
         '(`{"arbiter": "username"}`). Never an arbiter with a declared conflict with a party, never the first '
@@ -237,21 +237,21 @@ ACTION_VIEWS: dict[str, type[APIView]] = {
     "request-info": _action_view(
         "request-info",
         "disputes.request_info",
-        s.RequestInfoInput,
+        s.DisputeRequestInfoInput,
         workflow.dispute_request_info,
         "under_review → info_requested: the assigned arbiter asks one party a question; that party may answer once.",
     ),
     "submit-info": _action_view(
         "submit-info",
         "disputes.submit_info",
-        s.StatementInput,
+        s.DisputeStatementInput,
         _statement_service(workflow.dispute_submit_info),
         "info_requested → under_review: the asked party's answer.",
     ),
     "rule": _action_view(
         "rule",
         "disputes.rule",
-        s.RuleInput,
+        s.DisputeRuleInput,
         _rule,
         "under_review → ruled, or appealed → ruled_on_appeal: the assigned arbiter's ruling (immutable; an appeal "
         "ruling supersedes the first), applied at once: score penalty, tier cap, verdict override, credits. The "
@@ -261,7 +261,7 @@ ACTION_VIEWS: dict[str, type[APIView]] = {
     "appeal": _action_view(
         "appeal",
         "disputes.appeal",
-        s.AppealInput,
+        s.DisputeAppealInput,
         _statement_service(workflow.dispute_appeal),
         "ruled → appealed: once, by either party, within the appeal window (409 once it closed); another arbiter "
         "takes it.",
@@ -269,14 +269,14 @@ ACTION_VIEWS: dict[str, type[APIView]] = {
     "withdraw": _action_view(
         "withdraw",
         "disputes.withdraw",
-        s.WithdrawInput,
+        s.DisputeWithdrawInput,
         workflow.dispute_withdraw,
         "Before a ruling → withdrawn: the claimant ends its claim.",
     ),
     "settle": _action_view(
         "settle",
         "disputes.settle",
-        s.SettleInput,
+        s.DisputeSettleInput,
         workflow.dispute_settle,
         "Before a ruling: propose terms, or accept the other side's (empty terms, or the very same) → settled. "
         "The standing proposal is in `settlement`.",
@@ -331,7 +331,7 @@ class ArbiterQueueView(APIView):
     pagination_class = CursorPagination
 
     @extend_schema(
-        parameters=[s.QueueQuery],
+        parameters=[s.ArbiterQueueQuery],
         responses={200: s.DisputeSummaryOutput(many=True), 400: PROBLEM, 401: PROBLEM, 403: PROBLEM},
         description="What an arbiter is offered, soonest deadline first: unassigned disputes waiting for an "
         "arbiter, never one of an organization they declared a conflict with, never an appeal of their own "
@@ -339,7 +339,7 @@ class ArbiterQueueView(APIView):
         tags=TAGS,
     )
     def get(self, request: Request) -> Response:
-        filters = strict_query(request, s.QueueQuery)
+        filters = strict_query(request, s.ArbiterQueueQuery)
         _arbiter_or_staff(request.user)
         from django.db.models.functions import Coalesce
 
@@ -353,7 +353,7 @@ class ConflictListView(APIView):
     pagination_class = CursorPagination
 
     @extend_schema(
-        responses={200: s.ConflictOutput(many=True), 400: PROBLEM, 401: PROBLEM, 403: PROBLEM},
+        responses={200: s.ArbiterConflictOutput(many=True), 400: PROBLEM, 401: PROBLEM, 403: PROBLEM},
         description="The caller's declared conflicts of interest (staff: every arbiter's).",
         tags=TAGS,
     )
@@ -361,11 +361,11 @@ class ConflictListView(APIView):
         strict_query(request, _NoFilters)
         _arbiter_or_staff(request.user)
         found = conflicts.conflict_list(user=request.user)
-        return paginated_response(self, request, found, s.ConflictOutput, ("-created_at", "-id"))
+        return paginated_response(self, request, found, s.ArbiterConflictOutput, ("-created_at", "-id"))
 
     @extend_schema(
-        request=s.ConflictInput,
-        responses={201: s.ConflictOutput, 400: PROBLEM, 401: PROBLEM, 403: PROBLEM, 409: PROBLEM},
+        request=s.ArbiterConflictInput,
+        responses={201: s.ArbiterConflictOutput, 400: PROBLEM, 401: PROBLEM, 403: PROBLEM, 409: PROBLEM},
         description="Declare a conflict of interest with an organization (an arbiter): its disputes leave the "
         "caller's queue, and an open one assigned to the caller goes back to the queue (recused). 409 when "
         "declared already.",
@@ -375,11 +375,11 @@ class ConflictListView(APIView):
         user = signed_in_user(request)
         strict_query(request)
         require(user, "disputes.declare_conflict")
-        data = s.ConflictInput(data=request.data)
+        data = s.ArbiterConflictInput(data=request.data)
         data.is_valid(raise_exception=True)
         conflict = conflicts.conflict_declare(user=user, **data.validated_data)
         found = conflicts.conflict_get(user=user, conflict_id=conflict.pk)
-        return Response(s.ConflictOutput(found).data, status=status.HTTP_201_CREATED)
+        return Response(s.ArbiterConflictOutput(found).data, status=status.HTTP_201_CREATED)
 
 
 class _NoFilters(serializers.Serializer):

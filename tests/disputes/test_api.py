@@ -702,3 +702,16 @@ def test_a_submission_is_never_written_by_a_refused_action(api, file, buyer) -> 
     dispute = file()
     problem(act(api(buyer), dispute, "respond", {"statement": "not mine"}), 403)
     assert Submission.objects.filter(dispute=dispute).count() == 1
+
+
+def test_the_queue_pages_by_deadline_with_its_cursor(api, file, arbiter, verdict, vendor) -> None:
+    first = file()
+    second = file(subject={"type": "clause", "id": verdict.clause_id})
+    workflow.dispute_respond(user=vendor, dispute=second, statement="We answer.")  # its review deadline is later
+    client = api(arbiter)
+    page = client.get("/api/v1/arbiter/queue/?page_size=1").json()
+    assert [d["id"] for d in page["results"]] == [first.pk]
+    page = client.get(page["next"]).json()
+    assert [d["id"] for d in page["results"]] == [second.pk] and page["next"] is None
+    page = client.get(page["previous"]).json()
+    assert [d["id"] for d in page["results"]] == [first.pk]
