@@ -54,6 +54,11 @@ class DisputesConfig(AppConfig):
 
         if report_rulings not in report_hooks.rulings:
             report_hooks.rulings.append(report_rulings)
+        # The directory's columns and filters (disputes/directory.py, pacts.hooks.directory_columns).
+        from disputes.directory import PROVIDER as directory_provider
+        from pacts.hooks import register_directory
+
+        register_directory(directory_provider)
 
 
 def report_rulings(*, user: Any, agent: Any) -> list[dict[str, Any]]:

@@ -10,11 +10,25 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from pacts.models import Agent, Follow, Pact, PactClause, PactEvent, PactVersion
+from pacts import hooks
+from pacts.models import Agent, ConsequenceLevel, Follow, Pact, PactClause, PactEvent, PactVersion
 from trust_portal.errors import NotFound
 
 
@@ -46,23 +60,74 @@ def _with_current(pacts: QuerySet[Pact], at: datetime | None = None) -> QuerySet
     )
 
 
-def agent_list(*, user: Any, q: str = "", vendor: str = "", stale: bool | None = None) -> QuerySet[Agent]:
-    """The directory: every agent, with its visible pacts (current version annotated) prefetched."""
-    now = timezone.now()
+# The directory's own sortable columns (``?sort=name``, ``-name`` descending); later apps add theirs through
+# ``pacts.hooks.directory_columns``. Every sort ends on name and id, so pages are stable.
+BUILTIN_SORTS: dict[str, tuple[str, ...]] = {
+    "name": ("name",),
+    "vendor": ("organization__name",),
+    "consequence": ("consequence_rank",),
+    "followers": ("follower_count",),
+}
+CONSEQUENCE_RANK = Case(
+    *(When(consequence_level=level, then=Value(i)) for i, level in enumerate(ConsequenceLevel.values)),
+    default=Value(len(ConsequenceLevel.values)),
+    output_field=IntegerField(),
+)
+
+
+def directory_sorts() -> dict[str, tuple[str, ...]]:
+    """Every sort key of the directory and the annotations it orders by (built-in, then the providers')."""
+    sorts = dict(BUILTIN_SORTS)
+    for provider in hooks.directory_columns:
+        sorts.update({c.name: tuple(c.sort) for c in provider.columns if c.sort})
+    return sorts
+
+
+def _ordering(sort: str) -> list[Any]:
+    descending = sort.startswith("-")
+    keys = directory_sorts().get(sort.removeprefix("-"))
+    if not keys:
+        return [F("name").asc(), F("id").asc()]
+    order = [F(k).desc(nulls_last=True) if descending else F(k).asc(nulls_last=True) for k in keys]
+    return [*order, F("name").asc(), F("id").asc()]
+
+
+def agent_list(
+    *,
+    user: Any,
+    q: str = "",
+    vendor: str = "",
+    stale: bool | None = None,
+    sort: str = "",
+    filters: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> QuerySet[Agent]:
+    """The directory: every agent the user may see, with its visible pacts (current version annotated) prefetched
+    and the later apps' columns annotated (``pacts.hooks.directory_columns``: tier, score, clause summary,
+    evidence freshness, open disputes), filtered and sorted by any of them. A constant number of queries
+    whatever the number of agents and the evidence behind them.
+
+    ``filters``: the providers' filters by query parameter (absent or None: not applied); ``sort``: a key of
+    ``directory_sorts()``, ``-key`` descending (unknown or empty: by name)."""
+    now = now or timezone.now()
     stale_pacts_of_agent = (
         Pact.objects.stale(now).filter(agent=OuterRef("pk")).order_by().values("agent").annotate(n=Count("pk"))
     )
+    followers = Follow.objects.filter(agent=OuterRef("pk")).order_by().values("agent").annotate(n=Count("pk"))
     agents: QuerySet[Any] = (
         Agent.objects.restrict(user, "view")
         .select_related("organization")
         .annotate(
             stale_pact_count=Coalesce(Subquery(stale_pacts_of_agent.values("n")), 0),
-            follower_count=Count("follows", distinct=True),
+            follower_count=Coalesce(Subquery(followers.values("n")), 0),
+            consequence_rank=CONSEQUENCE_RANK,
         )
         .prefetch_related(
             Prefetch("pacts", queryset=_with_current(_visible_pacts(user)).order_by("id"), to_attr="visible_pacts")
         )
     )
+    for provider in hooks.directory_columns:
+        agents = provider.annotate(agents, now)
     if q:
         agents = agents.filter(Q(name__icontains=q) | Q(description__icontains=q) | Q(slug__icontains=q))
     if vendor:
@@ -71,9 +136,14 @@ def agent_list(*, user: Any, q: str = "", vendor: str = "", stale: bool | None =
         agents = agents.filter(stale_pact_count__gt=0)
     elif stale is False:
         agents = agents.filter(stale_pact_count=0)
+    for provider in hooks.directory_columns:
+        for directory_filter in provider.filters:
+            value = (filters or {}).get(directory_filter.name)
+            if value is not None and value != "":
+                agents = directory_filter.apply(agents, value, user)
     if getattr(user, "is_authenticated", False):
         agents = agents.annotate(is_followed=Exists(Follow.objects.filter(agent=OuterRef("pk"), user=user)))
-    return agents.order_by("name", "id")
+    return agents.order_by(*_ordering(sort))
 
 
 def agent_find(*, user: Any, slug: str, related: tuple[str, ...] = ()) -> Agent:

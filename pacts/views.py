@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -27,24 +28,114 @@ from pacts.plain import describe_clause
 from trust_portal.errors import DomainError
 from trust_portal.web import add_errors_to_form, paginate
 
+# The directory's own columns, placed among the providers' by ``position`` (pacts.hooks.DirectoryColumn).
+BUILTIN_COLUMNS = (
+    {"name": "name", "label": "Agent", "position": 0, "builtin": True, "title": ""},
+    {"name": "vendor", "label": "Vendor", "position": 10, "builtin": True, "title": ""},
+    {"name": "consequence", "label": "Consequence", "position": 30, "builtin": True, "title": "What is at stake"},
+    {"name": "pacts", "label": "Pacts in force", "position": 60, "builtin": True, "title": ""},
+    {"name": "followers", "label": "Followers", "position": 70, "builtin": True, "title": ""},
+)
+ASCENDING_FIRST = {"name", "vendor"}  # text sorts A→Z first; numbers and trust best (highest) first
+
+
+def _directory_columns() -> list[dict[str, Any]]:
+    columns: list[dict[str, Any]] = [dict(c) for c in BUILTIN_COLUMNS]
+    for provider in hooks.directory_columns:
+        for c in provider.columns:
+            columns.append(
+                {
+                    "name": c.name,
+                    "label": c.label,
+                    "position": c.position,
+                    "builtin": False,
+                    "title": c.title,
+                    "cell": c.cell,
+                }
+            )
+    return sorted(columns, key=lambda c: c["position"])
+
+
+def _query(params: dict[str, str], **changes: str) -> str:
+    merged = {**params, **changes}
+    return urlencode({k: v for k, v in merged.items() if v not in ("", None)})
+
 
 @require_safe
 def agent_list(request: HttpRequest) -> HttpResponse:
-    q = request.GET.get("q", "").strip()[:100]
-    vendor = request.GET.get("vendor", "").strip()[:100]
-    stale = {"1": True, "0": False}.get(request.GET.get("stale", ""))
-    page = paginate(request, selectors.agent_list(user=request.user, q=q, vendor=vendor, stale=stale))
+    """The directory, ranked by trust unless sorted otherwise: filters, search, sort by any column, pages.
+
+    One parser for the page and the API (``directory_query``); the form is a plain GET (works without
+    JavaScript) that htmx submits as you type, pushing the URL so every view of the directory can be shared."""
+    from pacts.api.serializers import directory_query
+
+    query_class = directory_query()
+    names = list(query_class().fields)
+    raw = {name: request.GET.get(name, "").strip() for name in names}
+    raw["q"], raw["vendor"] = raw["q"][:100], raw["vendor"][:100]
+    parser = query_class(data={k: v for k, v in raw.items() if v != ""})
+    errors: dict[str, str] = {}
+    if parser.is_valid():
+        params = dict(parser.validated_data)
+    else:
+        errors = {field: str(messages_[0]) for field, messages_ in parser.errors.items()}
+        params = {"q": raw["q"], "vendor": raw["vendor"], "stale": None}
+    sorts = selectors.directory_sorts()
+    sort = request.GET.get("sort", "-tier" if "tier" in sorts else "name")
+    if sort.removeprefix("-") not in sorts:
+        sort = "-tier" if "tier" in sorts else "name"
+    base = {name: params.pop(name, None) for name in ("q", "vendor", "stale")}
+    try:
+        agents = selectors.agent_list(user=request.user, **base, filters=params, sort=sort)
+    except DomainError as error:  # a filter refused its value (e.g. a policy that is not yours)
+        errors[getattr(error, "field", "") or "filters"] = str(error)
+        agents = selectors.agent_list(user=request.user, q=base["q"] or "", vendor=base["vendor"] or "", sort=sort)
+    page = paginate(request, agents)
+    kept = {**{k: v for k, v in raw.items() if v and k not in errors}, "sort": sort}
+    columns = _directory_columns()
+    for column in columns:
+        name = column["name"]
+        if name in sorts:
+            current = sort.removeprefix("-") == name
+            descending = sort.startswith("-")
+            first = name if name in ASCENDING_FIRST else f"-{name}"
+            column["next_sort"] = (name if descending else f"-{name}") if current else first
+            column["sort_query"] = _query(kept, sort=column["next_sort"])
+            column["aria_sort"] = ("descending" if descending else "ascending") if current else "none"
+    rows = [
+        {"agent": agent, "cells": [(c, None if c["builtin"] else c["cell"](agent)) for c in columns]}
+        for agent in page.object_list
+    ]
+    filters = [
+        {
+            "name": f.name,
+            "label": f.label,
+            "choices": f.choices(request.user),
+            "value": raw.get(f.name, ""),
+            "note": f.note,
+        }
+        for provider in hooks.directory_columns
+        for f in provider.filters
+    ]
     context = {
         "page": page,
-        "q": q,
-        "vendor": vendor,
-        "stale": request.GET.get("stale", ""),
+        "rows": rows,
+        "columns": columns,
+        "filters": [f for f in filters if f["choices"] or f["name"] != "policy"],
+        "errors": errors,
+        "sort": sort,
+        "q": raw["q"],
+        "vendor": raw["vendor"],
+        "stale": raw["stale"],
+        "previous_query": _query(kept, page=str(page.previous_page_number())) if page.has_previous() else "",
+        "next_query": _query(kept, page=str(page.next_page_number())) if page.has_next() else "",
         "vendors": Organization.objects.filter(kind=Organization.Kind.VENDOR).order_by("name"),
         "can_register": may(request.user, "pacts.register_agent"),
     }
+    status = 400 if errors else 200
     if request.htmx and not request.htmx.boosted:  # type: ignore[attr-defined]
-        return render(request, "pacts/agent_list.html#results", context)
-    return render(request, "pacts/agent_list.html", context)
+        return render(request, "pacts/agent_list.html#results", context, status=status)
+    return render(request, "pacts/agent_list.html", context, status=status)
 
 
 @login_required

@@ -53,3 +53,8 @@ class ReputationConfig(AppConfig):
 
         if report_panel not in pact_hooks.agent_panels:
             pact_hooks.agent_panels.append(report_panel)
+        # The directory's columns and filters (reputation/directory.py, pacts.hooks.directory_columns).
+        from pacts.hooks import register_directory
+        from reputation.directory import PROVIDER as directory_provider
+
+        register_directory(directory_provider)

@@ -29,6 +29,11 @@ class VerdictsConfig(AppConfig):
         _add_once(pact_hooks.agent_panels, clause_board)
         register_home_panel(frozenset({Role.VENDOR, Role.BUYER}), home_agents)
         register("Log", "transparency:log", frozenset(Role))
+        # The directory's clause summary and evidence freshness (verdicts/directory.py, pacts.hooks.directory_columns).
+        from pacts.hooks import register_directory
+        from verdicts.directory import PROVIDER as directory_provider
+
+        register_directory(directory_provider)
 
 
 def _add_once(hook: list, handler: object) -> None:  # type: ignore[type-arg]

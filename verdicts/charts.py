@@ -1,8 +1,8 @@
 """Compliance charts: measured value over time against the threshold, breached and stale periods shaded.
 
 Built from the verdict series with Plotly and handed to the page as figure JSON (plotly.js is served
-from the plotly package). Long series are downsampled on the server: each of at most MAX_POINTS/2 time
-slices keeps its lowest and highest point, so a year of verdicts stays small and no dip disappears.
+from the plotly package). Long series are downsampled on the server (``downsample``: first, last, and each
+time slice's lowest and highest point), so a year of verdicts stays small and no dip disappears.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-MAX_POINTS = 400
+MAX_POINTS = 400  # a clause card on the agent page
+TRACE_POINT_LIMIT = 5000  # the most any trace is drawn with (a year of dense data on the compare chart)
 SHADES = {
     "breached": "rgba(179, 38, 30, 0.14)",
     "stale": "rgba(138, 90, 0, 0.14)",
@@ -24,20 +25,30 @@ SHADES = {
 
 
 def downsample(points: Sequence[tuple[datetime, float]], limit: int = MAX_POINTS) -> list[tuple[datetime, float]]:
+    """At most ``limit`` of ``points`` (oldest first): the first and the last, and in each of ``(limit - 2) // 2``
+    equal time slices its lowest and highest point, in time order. Extremes survive (a breach dip stays visible
+    however long the series); one pass, no sort of the whole series. The one downsampler of every chart."""
+    limit = max(4, min(limit, TRACE_POINT_LIMIT))
     if len(points) <= limit:
         return list(points)
-    slices = max(1, limit // 2)
-    start, end = points[0][0], points[-1][0]
-    span = (end - start).total_seconds() or 1.0
-    buckets: dict[int, list[tuple[datetime, float]]] = {}
-    for moment, value in points:
-        index = min(slices - 1, int((moment - start).total_seconds() / span * slices))
-        buckets.setdefault(index, []).append((moment, value))
-    out: list[tuple[datetime, float]] = []
-    for index in sorted(buckets):
-        group = buckets[index]
-        low, high = min(group, key=lambda p: p[1]), max(group, key=lambda p: p[1])
-        out.extend(sorted({low, high}))
+    first, last = points[0], points[-1]
+    slices = (limit - 2) // 2
+    start = first[0]
+    span = (last[0] - start).total_seconds() or 1.0
+    lows: dict[int, tuple[datetime, float]] = {}
+    highs: dict[int, tuple[datetime, float]] = {}
+    for point in points[1:-1]:
+        index = min(slices - 1, int((point[0] - start).total_seconds() / span * slices))
+        low, high = lows.get(index), highs.get(index)
+        if low is None or point[1] < low[1]:
+            lows[index] = point
+        if high is None or point[1] > high[1]:
+            highs[index] = point
+    out = [first]
+    for index in sorted(lows):
+        pair = {lows[index], highs[index]}
+        out.extend(sorted(pair, key=lambda p: p[0]))
+    out.append(last)
     return out
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from pacts import hooks
 from pacts.models import Agent, ConsequenceLevel, Pact, PactClause, PactVersion
 from pacts.plain import describe_clause
 from trust_portal.api.params import StrictQueryBooleanField
@@ -257,3 +259,30 @@ class AgentListQuery(serializers.Serializer):
         default=None,
         help_text="Only agents with (true) or without (false) a stale pact (true, false, 1 or 0)",
     )
+
+
+# The directory's filters and columns, with those later apps add (``pacts.hooks.directory_columns``): one query
+# serializer and one output serializer, built once the apps are ready (one class each: the schema names them).
+@functools.cache
+def _directory_classes(providers: tuple[str, ...]) -> tuple[type[serializers.Serializer], type[AgentOutput]]:
+    filters = {f.name: f.field() for p in hooks.directory_columns for f in p.filters}
+    query = type(
+        "AgentDirectoryQuery", (AgentListQuery,), {"__doc__": AgentListQuery.__doc__, "__module__": __name__, **filters}
+    )
+    outputs: dict[str, Any] = {}
+    for provider in hooks.directory_columns:
+        for column in provider.columns:
+            outputs.update(column.api())
+    meta = type("Meta", (AgentOutput.Meta,), {"fields": [*AgentOutput.Meta.fields, *outputs]})
+    output = type("AgentDirectoryOutput", (AgentOutput,), {"__module__": __name__, "Meta": meta, **outputs})
+    return query, output
+
+
+def directory_query() -> type[serializers.Serializer]:
+    """The directory's query parameters: q, vendor, stale and every provider's filter."""
+    return _directory_classes(tuple(p.name for p in hooks.directory_columns))[0]
+
+
+def directory_output() -> type[AgentOutput]:
+    """An agent of the directory: AgentOutput and every provider's columns (tier, score, clause counts, …)."""
+    return _directory_classes(tuple(p.name for p in hooks.directory_columns))[1]

@@ -29,13 +29,18 @@ class AgentListView(APIView):
     pagination_class = CursorPagination  # for the schema: the GET answers through paginated_response
 
     @extend_schema(
-        parameters=[s.AgentListQuery],
-        responses={200: s.AgentOutput(many=True), 400: PROBLEM},
+        parameters=[s.directory_query()],
+        responses={200: s.directory_output()(many=True), 400: PROBLEM},
         tags=["agents"],
+        description="The directory: every agent with its tier, score and bound, clause summary, freshest public "
+        "evidence and open disputes; filters by vendor, tier, search, stale pacts, clause status, evidence age, open "
+        "disputes and (signed in) an access policy of yours.",
     )
     def get(self, request: Request) -> Response:
-        agents = selectors.agent_list(user=request.user, **query_filters(request, s.AgentListQuery))
-        return paginated_response(self, request, agents, s.AgentOutput, "slug")
+        params = query_filters(request, s.directory_query())
+        base = {name: params.pop(name) for name in ("q", "vendor", "stale")}
+        agents = selectors.agent_list(user=request.user, **base, filters=params)
+        return paginated_response(self, request, agents, s.directory_output(), "slug")
 
     @extend_schema(
         request=s.AgentCreateInput,
