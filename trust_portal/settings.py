@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "verdicts",
     "reputation",
     "disputes",
+    "incidents",
 ]
 
 MIDDLEWARE = [

@@ -18,6 +18,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("reputation.api.compare_urls")),
     path("", include("reputation.api.report_urls")),
     path("", include("disputes.api.urls")),
+    path("", include("incidents.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -34,6 +35,7 @@ urlpatterns = [
     path("", include("reputation.compare_urls")),
     path("", include("reputation.report_urls")),
     path("", include("disputes.urls")),
+    path("", include("incidents.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     re_path(r"^api/", api_not_found),

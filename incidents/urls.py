@@ -1,0 +1,15 @@
+from django.urls import path
+
+from incidents import views
+
+app_name = "incidents"
+
+urlpatterns = [
+    path("incidents/", views.incident_list, name="list"),
+    path("incidents/new/", views.incident_new, name="new"),
+    path("incidents/metrics/", views.dashboard, name="metrics"),
+    path("incidents/<int:incident_id>/", views.incident_detail, name="detail"),
+    path("incidents/<int:incident_id>/postmortem/", views.postmortem_edit, name="postmortem"),
+    path("incidents/<int:incident_id>/notes/<int:note_id>/", views.note_edit, name="note"),
+    path("incidents/<int:incident_id>/<slug:action>/", views.incident_action, name="action"),
+]
