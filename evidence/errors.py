@@ -51,3 +51,26 @@ class SigningKeyRefused(DomainError):
     status = 400
     code = "signing_key_refused"
     title = "Signing key refused"
+
+
+class AccessRequestInvalid(DomainError):
+    status = 400
+    code = "invalid_access_request"
+    title = "Invalid access request"
+
+    def __init__(self, field: str, message: str, code: str = "invalid") -> None:
+        super().__init__(
+            f"{field}: {message}", field=field, errors=[{"field": field, "message": message, "code": code}]
+        )
+
+
+class AccessRequestStateConflict(Conflict):
+    """The transition does not apply to the request in its current state (the detail names it)."""
+
+    code = "invalid_transition"
+    title = "Not possible in the request's current state"
+
+
+class AccessRequestPending(Conflict):
+    code = "access_request_pending"
+    title = "A request is pending already"

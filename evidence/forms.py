@@ -68,3 +68,65 @@ class IngestTokenForm(forms.Form):
     def __init__(self, *args, agents=None, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.fields["agents"].queryset = agents  # type: ignore[attr-defined]
+
+
+# --- access requests ----------------------------------------------------------------------------------------------
+
+
+class AccessRequestForm(forms.Form):
+    reason = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What you need it for: the vendor's owners read this before they decide.",
+    )
+
+
+class ApproveForm(forms.Form):
+    expires_in_days = forms.IntegerField(
+        min_value=1, max_value=365, initial=30, label="Access for (days)", help_text="From 1 to 365 days."
+    )
+    nda = forms.CharField(
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="NDA (optional)",
+        help_text="With an NDA, access opens only when the buyer accepts it.",
+    )
+
+
+class DenyForm(forms.Form):
+    reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label="Reason")
+
+
+class ReactivateForm(forms.Form):
+    expires_in_days = forms.IntegerField(min_value=1, max_value=365, initial=30, label="Access for (days)")
+
+
+class AcceptNdaForm(forms.Form):
+    accept = forms.BooleanField(label="I accept", help_text="On behalf of my organization.")
+    nda_sha256 = forms.CharField(max_length=64, widget=forms.HiddenInput)
+
+
+class AccessRuleForm(forms.Form):
+    engaged_buyers = forms.BooleanField(
+        required=False, label="Approve buyers who engage this agent", help_text="An engagement started and not ended."
+    )
+    email_domains = forms.CharField(
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Approve buyers whose users' e-mail domains are all on this list",
+        help_text="One domain per line (or comma-separated), e.g. northwind.example. Every member of the buyer "
+        "organization must have an address on a listed domain.",
+    )
+    expires_in_days = forms.IntegerField(min_value=1, max_value=365, initial=30, label="Access for (days)")
+    nda = forms.CharField(
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="NDA for automatic approvals (optional)",
+    )
+
+    def domains(self) -> list[str]:
+        raw = self.cleaned_data.get("email_domains", "")
+        return [part.strip() for part in raw.replace(",", "\n").splitlines() if part.strip()]

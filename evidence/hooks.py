@@ -6,6 +6,10 @@ The verdicts app, which knows both evidence and the log, sets it (``verdicts.app
 
 ``evidence_accepted``: functions ``(agent_id) -> None`` called inside the ingest transaction once the
 records are stored; queue work with ``delay_on_commit`` (evaluation does).
+
+``engaged``: functions ``(agent_id, organization_id) -> bool``: does this buyer organization engage this agent
+now? Engagements live in reputation, which sets it (``reputation.apps``); the "engaged buyers" auto-approval of
+access requests asks it (``evidence.access_requests``). With none installed, no buyer counts as engaged.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from collections.abc import Callable
 
 leaf_log: list[Callable[[list[bytes]], int]] = []
 evidence_accepted: list[Callable[[int], None]] = []
+engaged: list[Callable[[int, int], bool]] = []
 
 
 def log_leaves(datas: list[bytes]) -> int | None:
@@ -24,3 +29,7 @@ def log_leaves(datas: list[bytes]) -> int | None:
 def accepted(agent_id: int) -> None:
     for handler in evidence_accepted:
         handler(agent_id)
+
+
+def is_engaged(agent_id: int, organization_id: int) -> bool:
+    return any(check(agent_id, organization_id) for check in engaged)

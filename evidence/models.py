@@ -249,6 +249,11 @@ class AccessGrant(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     note = models.CharField(max_length=500, blank=True)
+    expiry_reminded_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the vendor's owners were told it expires within 7 days (cleared when it is extended).",
+    )
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -262,6 +267,181 @@ class AccessGrant(models.Model):
     def is_active(self) -> bool:
         now = timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class AccessRequest(models.Model):
+    """A buyer organization asks to see an agent's restricted evidence; the vendor's owners decide (SafeBase's way).
+
+    ``status`` is what was decided (pending, approved, denied, revoked); ``current_status`` adds what time did:
+    an approved request whose grant has expired is ``expired``, one whose grant was revoked (on the grant page,
+    say) ``revoked``. An approval with an NDA opens no grant until the buyer accepts the NDA by clickwrap (who,
+    when, from which address, and the SHA-256 of the text accepted). Every transition writes an
+    ``AccessRequestEvent`` (``evidence.access_requests``); nothing else writes ``status``.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        DENIED = "denied", "Denied"
+        EXPIRED = "expired", "Expired"  # never stored: an approved request whose grant ran out
+        REVOKED = "revoked", "Revoked"
+
+    class AutoRule(models.TextChoices):
+        NONE = "", "None"
+        ENGAGED_BUYERS = "engaged_buyers", "Engaged buyers"
+        EMAIL_DOMAIN = "email_domain", "E-mail domain"
+
+    agent = models.ForeignKey(Agent, on_delete=models.PROTECT, related_name="access_requests")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="access_requests", limit_choices_to={"kind": "buyer"}
+    )
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(max_length=2000)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The owner who decided; for an automatic approval, the owner who last set the agent's rules.",
+    )
+    auto_rule = models.CharField(max_length=20, choices=AutoRule.choices, blank=True, default="")
+    denial_reason = models.TextField(max_length=2000, blank=True)
+    expires_in_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The term of the access, from approval (or from the NDA's acceptance)."
+    )
+    nda_text = models.TextField(blank=True)
+    nda_sha256 = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the NDA text (UTF-8).")
+    nda_accepted_at = models.DateTimeField(null=True, blank=True)
+    nda_accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    nda_accepted_address = models.CharField(max_length=64, blank=True)
+    grant = models.ForeignKey(
+        AccessGrant, on_delete=models.PROTECT, null=True, blank=True, related_name="requests", db_index=False
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "-created_at"], name="accessrequest_buyer"),
+            models.Index(fields=["agent", "status"], name="accessrequest_agent_status"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agent", "organization"],
+                condition=Q(status="pending"),
+                name="accessrequest_one_pending",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "approved", "denied", "revoked"]), name="accessrequest_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_in_days__isnull=True) | Q(expires_in_days__gte=1, expires_in_days__lte=365),
+                name="accessrequest_term_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} asks to see {self.agent}'s restricted evidence ({self.status})"
+
+    @property
+    def current_status(self) -> str:
+        """The status with time applied: an approval whose grant ran out is expired, or revoked if it was."""
+        if self.status == self.Status.APPROVED and self.grant_id is not None:
+            grant = self.grant
+            assert grant is not None
+            if grant.revoked_at is not None:
+                return self.Status.REVOKED
+            if grant.expires_at is not None and grant.expires_at <= timezone.now():
+                return self.Status.EXPIRED
+        return str(self.status)
+
+    @property
+    def awaiting_nda(self) -> bool:
+        return self.status == self.Status.APPROVED and bool(self.nda_text) and self.nda_accepted_at is None
+
+    @property
+    def is_active(self) -> bool:
+        return self.current_status == self.Status.APPROVED and self.grant is not None and self.grant.is_active
+
+
+class AccessRequestEvent(models.Model):
+    """One transition of an access request: who (None: the agent's rules), when, from, to, why."""
+
+    request = models.ForeignKey(AccessRequest, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10)
+    note = models.TextField(max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"request {self.request_id}: {self.from_status or '∅'} → {self.to_status}"
+
+
+class AccessRule(models.Model):
+    """The vendor's auto-approval rules for one agent: engaged buyers, and buyers whose users' e-mail domains
+    are all on a list. What an automatic approval grants: ``expires_in_days``, and ``nda`` to accept first."""
+
+    agent = models.OneToOneField(Agent, on_delete=models.CASCADE, related_name="access_rule")
+    engaged_buyers = models.BooleanField(default=False)
+    email_domains = models.JSONField(default=list, blank=True)
+    expires_in_days = models.PositiveSmallIntegerField(default=30)
+    nda = models.TextField(blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_in_days__gte=1, expires_in_days__lte=365), name="accessrule_term_in_range"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"auto-approval rules of {self.agent}"
+
+
+class AccessLogEntry(models.Model):
+    """Someone outside the agent's vendor saw a restricted record: on its page, over the API (record or proof),
+    or in a bundle. The vendor's own members are not logged (they see their own evidence)."""
+
+    class Via(models.TextChoices):
+        RECORD = "record", "Record (page, API, proof or attachment)"
+        BUNDLE = "bundle", "Evidence bundle"
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="+", db_index=False)
+    record = models.ForeignKey(EvidenceRecord, on_delete=models.PROTECT, related_name="+", db_index=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
+    via = models.CharField(max_length=10, choices=Via.choices, default=Via.RECORD)
+    at = models.DateTimeField(default=timezone.now)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["agent", "-at"], name="accesslog_agent_time")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} saw record {self.record_id} at {self.at:%Y-%m-%d %H:%M}"
 
 
 class TokenAgentScope(models.Model):

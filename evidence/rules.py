@@ -8,6 +8,11 @@ decide who else sees restricted evidence (grants) and which keys sign for the or
 An agent-scoped (ingest) token acts for no organization (``accounts.rules``): it sees what anyone sees, plus its
 own submissions — the records it submitted, restricted ones included, and the imports it made — and it submits
 for its agents (``evidence.submit`` asks who the user is; ``require_submitter`` checks the token's agents).
+
+Access requests (``evidence.access_requests``): members of a buyer organization ask; the buyer sees its own
+organization's requests and the agent's vendor its incoming ones (members read, owners decide); to everyone else
+a request does not exist. The vendor's members read the agent's auto-approval rules and access log; owners set
+the rules.
 """
 
 from __future__ import annotations
@@ -26,10 +31,20 @@ from accounts.rules import (
     is_owner_of_owner,
     is_staff,
     is_vendor,
+    membership_of,
     organization_id_of,
     token_scope_of,
 )
-from evidence.models import AccessGrant, EvidenceImport, EvidenceRecord, VendorKey, Visibility
+from evidence.models import (
+    AccessGrant,
+    AccessLogEntry,
+    AccessRequest,
+    AccessRule,
+    EvidenceImport,
+    EvidenceRecord,
+    VendorKey,
+    Visibility,
+)
 
 
 def active_grants() -> Q:
@@ -161,3 +176,71 @@ permission(
     "Only an owner of the vendor organization (or staff) may revoke its signing keys.",
 )
 permission("evidence.use_workbench", is_vendor, "Only vendors submit evidence.")
+
+
+# --- access requests ------------------------------------------------------------------------------------------
+
+
+@rules.predicate
+def is_buyer_member(user: Any) -> bool:
+    """Acts for a buyer organization (owner or member; never under an agent-scoped token)."""
+    membership = membership_of(user)
+    return membership is not None and membership.organization.is_buyer
+
+
+@rules.predicate
+def is_requester(user: Any, access_request: Any) -> bool:
+    """A member of the buyer organization that asked."""
+    org_id = organization_id_of(user)
+    return org_id is not None and access_request is not None and access_request.organization_id == org_id
+
+
+def _requests_scope(user: Any) -> Q:
+    """A buyer's own organization's requests, a vendor's incoming ones; nothing for anyone else (staff included)."""
+    org_id = organization_id_of(user)
+    if org_id is None:
+        return NOTHING
+    return Q(organization_id=org_id) | Q(agent__organization_id=org_id)
+
+
+view_permission(AccessRequest, "evidence.view_access_request", is_member_of_owner | is_requester, _requests_scope)
+view_permission(AccessRule, "evidence.view_access_rule", is_member_of_owner, _vendor_scope("agent__organization_id"))
+view_permission(
+    AccessLogEntry, "evidence.view_access_log_entry", is_member_of_owner, _vendor_scope("agent__organization_id")
+)
+
+permission(
+    "evidence.use_access_requests",
+    is_buyer_member | (is_vendor & rules.is_authenticated),
+    "Access requests are between buyer and vendor organizations.",
+)
+permission(
+    "evidence.request_access",
+    is_buyer_member,
+    "Only members of a buyer organization may request access to restricted evidence.",
+)
+permission(
+    "evidence.decide_access_request",
+    is_owner_of_owner,
+    "Only an owner of the agent's vendor organization may approve, deny, revoke or reactivate access requests.",
+)
+permission(
+    "evidence.accept_nda",
+    is_requester,
+    "Only a member of the buyer organization that asked may accept the NDA.",
+)
+permission(
+    "evidence.view_access_rules",
+    is_member_of_owner,
+    "Only members of the agent's vendor organization may see its auto-approval rules.",
+)
+permission(
+    "evidence.manage_access_rules",
+    is_owner_of_owner,
+    "Only an owner of the agent's vendor organization may set its auto-approval rules.",
+)
+permission(
+    "evidence.view_access_log",
+    is_member_of_owner,
+    "Only members of the agent's vendor organization may see who viewed its restricted evidence.",
+)

@@ -3,6 +3,9 @@
 Restricted records exist only for the agent's vendor, staff, and buyer
 organizations with an active grant. Everyone else gets a queryset without
 them, so lists, counts and details cannot reveal them.
+
+``evidence_get`` is the one door to a single record (its page, the API, its proof, its attachment), so it is
+where a restricted record seen by someone outside its vendor goes into the access log (one row per request).
 """
 
 from __future__ import annotations
@@ -58,6 +61,10 @@ def evidence_get(*, user: Any, record_id: int) -> EvidenceRecord:
     )
     if record is None:
         raise NotFound("No such evidence record.")
+    if record.visibility == Visibility.RESTRICTED:
+        from evidence.access_requests import access_log_write
+
+        access_log_write(user=user, agent=record.agent, record_ids=[record.pk], known_restricted=True)
     return record
 
 

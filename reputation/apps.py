@@ -1,6 +1,23 @@
 from django.apps import AppConfig
 
 
+def is_engaged(agent_id: int, organization_id: int) -> bool:
+    """Whether the buyer organization engages the agent today (an engagement started and not ended)."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from reputation.models import Engagement
+
+    today = timezone.localdate()
+    return Engagement.objects.filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=today),
+        agent_id=agent_id,
+        buyer_id=organization_id,
+        ended_at__isnull=True,
+        starts_on__lte=today,
+    ).exists()
+
+
 class ReputationConfig(AppConfig):
     name = "reputation"
     verbose_name = "Reputation"
@@ -47,6 +64,11 @@ class ReputationConfig(AppConfig):
         register("Ledger", "reputation:ledger", frozenset({Role.BUYER, Role.VENDOR, Role.STAFF}))
         # Access policies: buyers write them and ask for decisions; the page has a live preview.
         register("Policies", "reputation:policies", frozenset({Role.BUYER, Role.STAFF}))
+        # Access requests to restricted evidence: the vendor's "engaged buyers" auto-approval asks this.
+        from evidence import hooks as evidence_hooks
+
+        if is_engaged not in evidence_hooks.engaged:
+            evidence_hooks.engaged.append(is_engaged)
         # Diligence reports: the render task in every worker, who sees a render job, the agent page's link.
         from reputation import report_tasks, rules_report  # noqa: F401
         from reputation.report_panels import report_panel

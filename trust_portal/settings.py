@@ -224,6 +224,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "purge-idempotency-keys": {"task": "evidence.purge_idempotency_keys", "schedule": 3600.0},
+    # Vendors' owners hear of access grants expiring within 7 days (once per grant).
+    "remind-expiring-grants": {"task": "evidence.remind_expiring_grants", "schedule": 3600.0},
     # Appends queue a checkpoint on commit; this one covers anything a lost task missed.
     "sign-checkpoint": {
         "task": "transparency.sign_checkpoint",
