@@ -9,6 +9,8 @@ from django.http import HttpRequest
 
 from evidence.models import (
     AccessGrant,
+    AccessLogEntry,
+    AccessRequest,
     Attachment,
     EvidenceImport,
     EvidenceRecord,
@@ -128,3 +130,21 @@ class VendorKeyAdmin(ReadOnlyAdmin):
         apply_per_object(
             self, request, queryset.select_related("organization"), change, done="revoked", unchanged="already revoked"
         )
+
+
+@admin.register(AccessRequest)
+class AccessRequestAdmin(ReadOnlyAdmin):
+    """Shown, never changed: decisions are the vendor's owners' (evidence.access_requests), with their audit trail."""
+
+    list_display = ["id", "agent", "organization", "requested_by", "status", "auto_rule", "created_at", "decided_at"]
+    list_filter = ["status", "auto_rule"]
+    list_select_related = ["agent", "organization", "requested_by"]
+    search_fields = ["agent__slug", "organization__name", "requested_by__username"]
+
+
+@admin.register(AccessLogEntry)
+class AccessLogEntryAdmin(ReadOnlyAdmin):
+    list_display = ["at", "agent", "record", "user", "organization", "via"]
+    list_filter = ["via"]
+    list_select_related = ["agent", "user", "organization"]
+    search_fields = ["agent__slug", "user__username", "organization__name"]

@@ -1022,3 +1022,38 @@ def test_services_check_permissions_themselves(agent: Agent, buyer: User, vendor
         access.access_request_deny(user=vendor_b, access_request=made, reason="x")
     with pytest.raises(Forbidden):
         access.access_request_create(user=vendor_member, agent=agent, reason="x")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_decisions_on_one_request_have_exactly_one_effect(
+    postgres: None, agent: Agent, buyer: User, vendor: User
+) -> None:
+    """Six owners' clicks at once, approve and deny mixed: one wins, the others are 409s naming its state."""
+    import threading
+
+    made = ask(buyer, agent)
+    statuses: list[int] = []
+    barrier = threading.Barrier(6)
+
+    def hit(index: int) -> None:
+        client = APIClient()
+        client.force_authenticate(vendor)
+        barrier.wait()
+        action, body = ("approve", {"expires_in_days": 30}) if index % 2 else ("deny", {"reason": "No."})
+        statuses.append(client.post(f"/api/v1/access-requests/{made.pk}/{action}/", body, format="json").status_code)
+        connection.close()
+
+    threads = [threading.Thread(target=hit, args=(i,)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200, 409, 409, 409, 409, 409]
+    assert AccessRequestEvent.objects.filter(request=made).count() == 2  # requested, then one decision
+    assert AccessGrant.objects.count() == (1 if AccessRequest.objects.get().status == "approved" else 0)
+
+
+def test_the_admin_lists_requests_and_the_access_log(admin_client: Client, agent: Agent, buyer: User) -> None:
+    ask(buyer, agent)
+    assert admin_client.get("/admin/evidence/accessrequest/").status_code == 200
+    assert admin_client.get("/admin/evidence/accesslogentry/").status_code == 200
