@@ -1057,3 +1057,11 @@ def test_the_admin_lists_requests_and_the_access_log(admin_client: Client, agent
     ask(buyer, agent)
     assert admin_client.get("/admin/evidence/accessrequest/").status_code == 200
     assert admin_client.get("/admin/evidence/accesslogentry/").status_code == 200
+
+
+def test_downloading_the_bundle_writes_the_access_log(
+    granted: AccessRequest, logged: EvidenceRecord, agent: Agent, buyer: User, api: Callable[[User], APIClient]
+) -> None:
+    tlog.checkpoint_sign()
+    assert api(buyer).get(f"/api/v1/agents/{agent.slug}/bundle/").status_code == 200
+    assert list(AccessLogEntry.objects.values_list("record_id", "via")) == [(logged.pk, "bundle")]

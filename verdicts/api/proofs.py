@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.permissions import TokenScopeAllows
+from evidence.access_requests import access_log_write
 from evidence.selectors import evidence_get
 from pacts.selectors import agent_get
 from transparency import log as tlog
@@ -70,6 +71,8 @@ class BundleView(APIView):
     def get(self, request: Request, slug: str) -> HttpResponse:
         agent = agent_get(user=request.user, slug=slug)
         bundle = bundle_build(user=request.user, agent=agent)
+        # the vendor sees who downloaded its restricted records (evidence's access log; one INSERT)
+        access_log_write(user=request.user, agent=agent, record_ids=[r["id"] for r in bundle["records"]], via="bundle")
         response = HttpResponse(json.dumps(bundle, indent=1), content_type="application/json")
         response["Content-Disposition"] = f'attachment; filename="{agent.slug}-evidence-bundle.json"'
         return response
