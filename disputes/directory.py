@@ -33,12 +33,12 @@ PROVIDER = DirectoryProvider(
     columns=(
         DirectoryColumn(
             name="disputes",
-            label="Open disputes",
+            label="Disputes",
             sort=("open_disputes",),
             cell=_cell,
             api=lambda: {"open_disputes": serializers.IntegerField(read_only=True)},
             position=46,
-            title="Disputes about the agent not yet closed, withdrawn or settled",
+            title="Open disputes: about the agent, not yet closed, withdrawn or settled",
         ),
     ),
     filters=(

@@ -30,10 +30,9 @@ from trust_portal.web import add_errors_to_form, paginate
 
 # The directory's own columns, placed among the providers' by ``position`` (pacts.hooks.DirectoryColumn).
 BUILTIN_COLUMNS = (
-    {"name": "name", "label": "Agent", "position": 0, "builtin": True, "title": ""},
+    {"name": "name", "label": "Agent", "position": 0, "builtin": True, "title": "The agent and its pacts"},
     {"name": "vendor", "label": "Vendor", "position": 10, "builtin": True, "title": ""},
     {"name": "consequence", "label": "Consequence", "position": 30, "builtin": True, "title": "What is at stake"},
-    {"name": "pacts", "label": "Pacts in force", "position": 60, "builtin": True, "title": ""},
     {"name": "followers", "label": "Followers", "position": 70, "builtin": True, "title": ""},
 )
 ASCENDING_FIRST = {"name", "vendor"}  # text sorts A→Z first; numbers and trust best (highest) first
@@ -134,7 +133,11 @@ def agent_list(request: HttpRequest) -> HttpResponse:
     }
     status = 400 if errors else 200
     if request.htmx and not request.htmx.boosted:  # type: ignore[attr-defined]
-        return render(request, "pacts/agent_list.html#results", context, status=status)
+        response = render(request, "pacts/agent_list.html#results", context, status=status)
+        # The URL pushed is the view's own, without the form's empty fields: short enough to share.
+        page_number = {"page": str(page.number)} if page.number > 1 else {}
+        response["HX-Push-Url"] = f"{request.path}?{_query(kept, **page_number)}"
+        return response
     return render(request, "pacts/agent_list.html", context, status=status)
 
 

@@ -113,12 +113,12 @@ PROVIDER = DirectoryProvider(
         ),
         DirectoryColumn(
             name="fresh",
-            label="Freshest evidence",
+            label="Evidence",
             sort=("freshest_evidence_at",),
             cell=_freshness_cell,
             api=lambda: {"freshest_evidence_at": serializers.DateTimeField(read_only=True, allow_null=True)},
             position=45,
-            title="When the newest public evidence record was observed",
+            title="How long ago the newest public evidence record was observed",
         ),
     ),
     filters=(

@@ -174,3 +174,18 @@ def test_query_count_is_constant_in_agents_compared_and_evidence(agents, vendor,
     more = _queries(client, f"{path}?agents=refund-bot,code-reviewer,third,fourth")
     assert two == four == more, (two, four, more)
     assert Agent.objects.count() == 4
+
+
+def test_the_one_downsampler_caps_a_year_of_minutes_and_keeps_the_extremes() -> None:
+    from verdicts.charts import TRACE_POINT_LIMIT, downsample
+
+    start = timezone.now() - timedelta(days=365)
+    points = [(start + timedelta(minutes=n), 0.95 + (n % 7) / 1000) for n in range(365 * 24 * 60)]
+    points[200_000] = (points[200_000][0], 0.2)  # one breach dip
+    points[300_000] = (points[300_000][0], 1.0)  # one spike
+    shown = downsample(points, TRACE_POINT_LIMIT)
+    assert len(shown) <= 5000
+    assert points[200_000] in shown and points[300_000] in shown
+    assert shown[0] == points[0] and shown[-1] == points[-1]
+    assert [p[0] for p in shown] == sorted(p[0] for p in shown)
+    assert len(downsample(points)) <= 400  # the clause cards' smaller budget, same function
