@@ -15,3 +15,20 @@ class IncidentsConfig(AppConfig):
         from accounts.roles import Role
 
         register("Incidents", "incidents:list", frozenset(Role))
+        # The starting taxonomy is data, seeded by a migration; a flush (test databases) removes it and emits
+        # post_migrate, so it is put back then, as Django does for content types (missing rows only).
+        from django.db.models.signals import post_migrate
+
+        post_migrate.connect(_taxonomy_back, sender=self, dispatch_uid="incidents-taxonomy")
+
+
+def _taxonomy_back(sender: object, using: str = "default", **kwargs: object) -> None:
+    import importlib
+
+    from django.apps import apps as registry
+
+    from incidents.models import StructuralWeakness
+
+    if StructuralWeakness.objects.using(using).exists():
+        return
+    importlib.import_module("incidents.migrations.0002_seed_weaknesses").seed(registry, None)
