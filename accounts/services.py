@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -11,8 +12,8 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Count
+from django.db import connection, transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.text import slugify
@@ -20,6 +21,7 @@ from django.utils.text import slugify
 from accounts.errors import AlreadyMember, InvitationUnusable, LastOwner
 from accounts.models import ApiToken, Invitation, Membership, Organization, User
 from accounts.permissions import require
+from trust_portal.db import Columns, PreparedQuery
 from trust_portal.errors import DomainError, NotFound, TooManyAttempts
 
 TOKEN_PREFIX = "tp_"
@@ -291,23 +293,53 @@ def api_token_revoke(*, token: ApiToken, user: User) -> ApiToken:
     return token
 
 
+@functools.cache
+def _token_reading() -> tuple[PreparedQuery, tuple[Columns, Columns, Columns, Columns]]:
+    """The bearer-token lookup as one statement: the active token, its active user, their membership and
+    organization, and the agents an ingest token is limited to (one row per agent; most tokens have none)."""
+    scope = ApiToken._meta.get_field("agent_scopes").related_model._meta  # evidence's model, reached by relation
+    columns = (Columns(ApiToken, "t"), Columns(User, "u"), Columns(Membership, "m"), Columns(Organization, "o"))
+    sql = (
+        f"SELECT {', '.join(c.sql for c in columns)}, s.agent_id "  # noqa: S608  (names come from the models)
+        f"FROM {ApiToken._meta.db_table} t JOIN {User._meta.db_table} u ON u.id = t.user_id "
+        f"LEFT JOIN {Membership._meta.db_table} m ON m.user_id = u.id "
+        f"LEFT JOIN {Organization._meta.db_table} o ON o.id = m.organization_id "
+        f"LEFT JOIN {scope.db_table} s ON s.token_id = t.id "  # type: ignore[union-attr]
+        "WHERE t.digest = %s AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > %s) AND u.is_active"
+    )
+    return PreparedQuery("api_token_authenticate", sql, ["text", "timestamptz"]), columns
+
+
 def api_token_authenticate(plaintext: str) -> ApiToken | None:
-    """The active token matching ``plaintext`` (with its user), marking it used; None if none."""
+    """The active token matching ``plaintext`` (with its user, membership and organization), marking it used;
+    None if none. ``token.scope_agent_ids``: the agents an ingest token is limited to (empty for most tokens).
+
+    Every request reads the token afresh (one query, no cache), so a revocation or expiry holds from the next
+    request on, in every process."""
     if not plaintext.startswith(TOKEN_PREFIX) or len(plaintext) > 200:
         return None
-    token = (
-        ApiToken.objects.active()
-        .select_related("user__membership__organization")
-        .filter(digest=token_digest(plaintext), user__is_active=True)
-        .annotate(scope_count=Count("agent_scopes"))  # in the same query: most tokens are not limited to agents
-        .first()
-    )
-    if token is None:
-        return None
+    query, (token_columns, user_columns, membership_columns, organization_columns) = _token_reading()
     now = timezone.now()
+    rows = query.fetchall([token_digest(plaintext), connection.ops.adapt_datetimefield_value(now)])
+    if not rows:
+        return None
+    row = rows[0]
+    token = token_columns.read(row)
+    user = user_columns.read(row, token_columns.width)
+    start = token_columns.width + user_columns.width
+    membership = organization = None
+    if row[start] is not None:
+        membership = membership_columns.read(row, start)
+        organization = organization_columns.read(row, start + membership_columns.width)
+        Membership.organization.field.set_cached_value(membership, organization)
+        Membership.user.field.set_cached_value(membership, user)
+    User.membership.related.set_cached_value(user, membership)  # None: no membership, and no query to learn it
+    ApiToken.user.field.set_cached_value(token, user)
+    token.scope_agent_ids = frozenset(r[-1] for r in rows if r[-1] is not None)  # type: ignore[attr-defined]
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
-        # Write at most once a minute per token: the hot path stays read-only.
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        # At most once a minute per token, whichever process sees it first: the hot path stays read-only.
+        stale = Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - LAST_USED_RESOLUTION)
+        ApiToken.objects.filter(stale, pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
     return token
 

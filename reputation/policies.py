@@ -22,25 +22,28 @@ and left out of the evidence age (its freshness is withheld from the caller, doc
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.models import Field
 from django.utils import timezone
 
 from accounts.models import Organization, User
 from accounts.permissions import can_view, require
 from pacts.models import Agent, ConsequenceLevel, PactVersion
 from reputation.models import AccessPolicy, Decision, PolicyRevision, Reputation
+from reputation.receipts import LATEST_CHECKPOINT_SQL, Checkpoint
+from trust_portal.db import Columns, PreparedQuery
 from trust_portal.errors import Conflict, DomainError, NotFound
 from trustcore.score import ALGORITHM, TIERS, rank
 from verdicts.models import Verdict
+from verdicts.selectors import shown
 
 CLAUSE_ID = re.compile(r"[a-z0-9][a-z0-9_.-]{0,62}")
 RULE_FIELDS = (
@@ -280,79 +283,76 @@ def decision_evaluate(
     )
 
 
-STANDING_FIELDS = ("id", "agent_id", "pact_id", "clause_id", "status", "disputed", "freshest_at", "rests_on_restricted")
-
-
-def standing(*, user: Any, agent: Agent) -> tuple[Reputation, list[Verdict]]:
-    """The agent's reputation and its current verdicts under the pacts in force, as ``user`` may see them."""
-    from verdicts.selectors import shown
-
-    try:
-        reputation = agent.reputation  # type: ignore[attr-defined]  # selected with the agent on hot paths
-    except Reputation.DoesNotExist:
-        reputation = Reputation(agent=agent, algorithm=ALGORITHM, computed_at=timezone.now())
-    current = list(Verdict.objects.raw(_CURRENT_VERDICTS_SQL, [agent.pk]))
-    return reputation, shown(current, user=user, agent=agent)
-
-
-# The decision is the trust loop's hot path (bench/decision.py): its reads are written out as SQL, which spares the
-# ORM's compilation (about a millisecond a query) but not the permission checks, made on the objects they return
-# with the one mechanism (``can_view`` / ``require``), as the authorization matrix checks cell by cell.
-_CURRENT_VERDICTS_SQL = (
-    f"SELECT v.{', v.'.join(STANDING_FIELDS)} FROM {Verdict._meta.db_table} v "  # noqa: S608  (names are constants)
-    f"JOIN {PactVersion._meta.db_table} pv ON pv.id = v.pact_version_id "
-    "WHERE v.agent_id = %s AND v.is_current AND pv.status <> 'retired'"
+# The decision is the trust loop's hot path (bench/decision.py): one read and one write, both written out as SQL,
+# which spares the ORM's compilation (a few hundred microseconds a query) and round trips, but not the permission
+# checks, made on the objects they return with the one mechanism (``can_view`` / ``require``), as the
+# authorization matrix checks cell by cell.
+_AGENT = Columns(Agent, "a", ["id", "organization", "name", "slug", "consequence_level"])
+_REPUTATION = Columns(
+    Reputation, "r", ["agent", "score", "lower_bound", "tier", "algorithm", "log_size", "computed_at"]
 )
-_POLICY_SQL = (
-    "SELECT p.id, p.organization_id, p.name, p.revision, p.archived_at, "  # noqa: S608  (names are constants)
-    "r.id AS revision_pk, r.rules AS revision_rules "
-    f"FROM {AccessPolicy._meta.db_table} p JOIN {PolicyRevision._meta.db_table} r "
-    "ON r.policy_id = p.id AND r.number = p.revision WHERE p.id = %s"
+_POLICY = Columns(AccessPolicy, "p", ["id", "organization", "name", "revision", "archived_at"])
+_REVISION = Columns(PolicyRevision, "pr", ["id", "policy", "number", "rules"])
+STANDING_FIELDS = ("id", "agent", "pact", "clause_id", "status", "disputed", "freshest_at", "rests_on_restricted")
+_VERDICT = Columns(Verdict, "v", STANDING_FIELDS)
+# One row per current verdict under a pact in force (one row with no verdict when there is none), each with the
+# agent, its reputation, and the policy with its revision in force (NULL when there is no such policy); for a
+# receipt, the log's latest checkpoint too.
+_DECISION_READ = (
+    f"SELECT {_AGENT.sql}, {_REPUTATION.sql}, {_POLICY.sql}, {_REVISION.sql}, {_VERDICT.sql}{{checkpoint}} "  # noqa: S608
+    f"FROM {Agent._meta.db_table} a "
+    f"LEFT JOIN {Reputation._meta.db_table} r ON r.agent_id = a.id "
+    f"LEFT JOIN {AccessPolicy._meta.db_table} p ON p.id = %s "
+    f"LEFT JOIN {PolicyRevision._meta.db_table} pr ON pr.policy_id = p.id AND pr.number = p.revision "
+    f"LEFT JOIN (SELECT cv.* FROM {Verdict._meta.db_table} cv JOIN {PactVersion._meta.db_table} pv "
+    "ON pv.id = cv.pact_version_id WHERE cv.is_current AND pv.status <> 'retired') v ON v.agent_id = a.id "
+    "{checkpoint_join}WHERE a.slug = %s ORDER BY v.id"
 )
-_AGENT_SQL = (
-    "SELECT a.id, a.organization_id, a.name, a.slug, a.consequence_level, "  # noqa: S608  (names are constants)
-    "r.score AS r_score, "
-    "r.lower_bound AS r_lower_bound, r.tier AS r_tier, r.computed_at AS r_computed_at, r.log_size AS r_log_size "
-    f"FROM {Agent._meta.db_table} a LEFT JOIN {Reputation._meta.db_table} r ON r.agent_id = a.id WHERE a.slug = %s"
+_DECISION_READ_SQL = _DECISION_READ.format(checkpoint="", checkpoint_join="")
+_DECISION_READ_WITH_CHECKPOINT_SQL = _DECISION_READ.format(
+    checkpoint=", ck.note, ck.key_name", checkpoint_join=f"LEFT JOIN ({LATEST_CHECKPOINT_SQL}) ck ON 1 = 1 "
+)
+_DECISION_READ_QUERY = PreparedQuery("decision_read", _DECISION_READ_SQL, ["bigint", "text"])
+_DECISION_READ_WITH_CHECKPOINT_QUERY = PreparedQuery(
+    "decision_read_with_checkpoint", _DECISION_READ_WITH_CHECKPOINT_SQL, ["bigint", "text"]
+)
+_AGENT_SQL = f"SELECT {_AGENT.sql}, {_REPUTATION.sql} FROM {Agent._meta.db_table} a "  # noqa: S608
+_AGENT_SQL += f"LEFT JOIN {Reputation._meta.db_table} r ON r.agent_id = a.id WHERE a.slug = %s"
+_DECISION_FIELDS: list[Field[Any, Any]] = [field for field in Decision._meta.concrete_fields if not field.primary_key]
+_DECISION_TABLE_COLUMNS = ", ".join(str(field.column) for field in _DECISION_FIELDS)
+_MARKS = ", ".join(["%s"] * len(_DECISION_FIELDS))
+_DECISION_INSERT_SQL = (
+    f"INSERT INTO {Decision._meta.db_table} ({_DECISION_TABLE_COLUMNS}) VALUES ({_MARKS}) RETURNING id"  # noqa: S608
+)
+# PostgreSQL: the same, with ``synchronous_commit`` off for its own transaction (see ``decision_log``).
+_DECISION_INSERT_ASYNCHRONOUS_SQL = (
+    f"INSERT INTO {Decision._meta.db_table} ({_DECISION_TABLE_COLUMNS}) SELECT {_MARKS} "  # noqa: S608  (model names)
+    "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS flush RETURNING id"
 )
 
 
-def decision_agent(*, user: Any, slug: str) -> Agent:
-    """The agent with its reputation, in one query, for a decision; 404 when the user may not see it."""
-    agent = next(iter(Agent.objects.raw(_AGENT_SQL, [slug])), None)
-    if agent is None or not can_view(user, agent):
+def _agent_with_reputation(row: Any, *, user: Any, slug: str, now: datetime) -> Agent:
+    agent: Agent = _AGENT.read(row)
+    if not can_view(user, agent):
         raise NotFound(f"No agent {slug!r}.")
-    if agent.r_tier is None:  # type: ignore[attr-defined]
-        reputation = Reputation(agent=agent, algorithm=ALGORITHM, computed_at=timezone.now())
+    start = _AGENT.width
+    if row[start] is None:  # never scored yet
+        reputation = Reputation(agent=agent, algorithm=ALGORITHM, computed_at=now)
     else:
-        reputation = Reputation(
-            agent=agent,
-            score=agent.r_score,  # type: ignore[attr-defined]
-            lower_bound=agent.r_lower_bound,  # type: ignore[attr-defined]
-            tier=agent.r_tier,  # type: ignore[attr-defined]
-            computed_at=_aware(agent.r_computed_at),  # type: ignore[attr-defined]
-            log_size=agent.r_log_size,  # type: ignore[attr-defined]
-            algorithm=ALGORITHM,
-        )
-    agent._state.fields_cache["reputation"] = reputation
+        reputation = _REPUTATION.read(row, start)
+    Agent.reputation.related.set_cached_value(agent, reputation)  # type: ignore[attr-defined]
+    Reputation.agent.field.set_cached_value(reputation, agent)
     return agent
 
 
-def _aware(moment: Any) -> datetime:
-    """A raw column's time as an aware datetime (SQLite hands back text or naive values)."""
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    return moment if timezone.is_aware(moment) else moment.replace(tzinfo=UTC)
-
-
-def _asynchronous_commit() -> None:
-    """The decision log's row commits without waiting for its WAL flush (PostgreSQL ``synchronous_commit = off``,
-    for this transaction only): a database crash may lose the last fraction of a second of logged decisions, never
-    corrupt them, and nothing else is written here. Every decision's inputs are kept in the row, so a lost one is
-    reproducible; the flush it no longer waits for was most of a decision's time (bench/decision.py)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+def decision_agent(*, user: Any, slug: str) -> Agent:
+    """The agent with its reputation, in one query; 404 when the user may not see it."""
+    with connection.cursor() as cursor:
+        cursor.execute(_AGENT_SQL, [slug])
+        row = cursor.fetchone()
+    if row is None:
+        raise NotFound(f"No agent {slug!r}.")
+    return _agent_with_reputation(row, user=user, slug=slug, now=timezone.now())
 
 
 def new_decision_id() -> str:
@@ -362,50 +362,96 @@ def new_decision_id() -> str:
     return "dec_" + "".join(alphabet[(value >> shift) & 31] for shift in range(125, -1, -5))
 
 
-def decide(*, user: User, agent: Agent, policy_id: int, now: datetime | None = None) -> tuple[Decision, Evaluated]:
-    """Answer allow/deny under the policy's revision in force, and log the decision (the decision log)."""
+@dataclass(frozen=True)
+class Decided:
+    """A decision and what it rests on; ``checkpoint``: the log's latest, read with it for a receipt."""
+
+    decision: Decision
+    evaluated: Evaluated
+    checkpoint: Checkpoint | None = None
+
+
+def decision_prepare(
+    *, user: User, slug: str, policy_id: int, now: datetime | None = None, with_checkpoint: bool = False
+) -> Decided:
+    """Answer allow/deny for the agent under the policy's revision in force, not yet logged (``decision_log``):
+    404 for an agent or a policy the user may not see, 403 if they may not decide under it, 409 once it is
+    archived. One query: the agent, its reputation, the policy, its revision, the current verdicts (and, with
+    ``with_checkpoint``, the log's latest checkpoint)."""
     now = now or timezone.now()
-    policy = next(iter(AccessPolicy.objects.raw(_POLICY_SQL, [policy_id])), None)  # with its revision's rules
+    query = _DECISION_READ_WITH_CHECKPOINT_QUERY if with_checkpoint else _DECISION_READ_QUERY
+    rows = query.fetchall([policy_id, slug])
+    if not rows:
+        raise NotFound(f"No agent {slug!r}.")
+    first = rows[0]
+    agent = _agent_with_reputation(first, user=user, slug=slug, now=now)
+    start = _AGENT.width + _REPUTATION.width
+    policy: AccessPolicy | None = _POLICY.read(first, start) if first[start] is not None else None
     if policy is None or not can_view(user, policy):
         raise NotFound(f"No policy {policy_id}.", field="policy")
-    if isinstance(policy.revision_rules, str):  # type: ignore[attr-defined]  # a raw column: JSON text on some drivers
-        policy.revision_rules = json.loads(policy.revision_rules)  # type: ignore[attr-defined]
     require(user, "reputation.decide", policy)
     if policy.archived_at is not None:
         raise PolicyArchived(f"Policy {policy.pk} was archived on {policy.archived_at:%Y-%m-%d}: it decides no more.")
-    revision = PolicyRevision(
-        pk=policy.revision_pk,  # type: ignore[attr-defined]
-        policy=policy,
-        number=policy.revision,
-        rules=policy.revision_rules,  # type: ignore[attr-defined]
-    )
-    reputation, verdicts = standing(user=user, agent=agent)
+    start += _POLICY.width
+    revision: PolicyRevision = _REVISION.read(first, start)
+    PolicyRevision.policy.field.set_cached_value(revision, policy)
+    start += _REVISION.width
+    current = [_VERDICT.read(row, start) for row in rows if row[start] is not None]
+    reputation, verdicts = agent.reputation, shown(current, user=user, agent=agent)  # type: ignore[attr-defined]
     evaluated = decision_evaluate(rules=revision.rules, agent=agent, reputation=reputation, verdicts=verdicts, now=now)
-    with transaction.atomic():
-        _asynchronous_commit()
-        decision = Decision.objects.create(
-            decision_id=new_decision_id(),
-            policy=policy,
-            revision=revision,
-            agent=agent,
-            requested_by=user if getattr(user, "is_authenticated", False) else None,
-            result=evaluated.result,
-            input={
-                "agent": agent.slug,
-                "policy": policy.pk,
-                "revision": revision.number,
-                "tier": reputation.tier,
-                "score": reputation.score,
-                "lower_bound": reputation.lower_bound,
-                "computed_at": reputation.computed_at.isoformat(),
-                "verdicts": {v.clause_id: v.shown_status for v in verdicts},
-                "consequence_level": agent.consequence_level,
-            },
-            conditions=evaluated.conditions,
-            reasons=evaluated.reasons,
-            at=now,
-        )
-    return decision, evaluated
+    decision = Decision(
+        decision_id=new_decision_id(),
+        policy=policy,
+        revision=revision,
+        agent=agent,
+        requested_by=user if getattr(user, "is_authenticated", False) else None,
+        result=evaluated.result,
+        input={
+            "agent": agent.slug,
+            "policy": policy.pk,
+            "revision": revision.number,
+            "tier": reputation.tier,
+            "score": reputation.score,
+            "lower_bound": reputation.lower_bound,
+            "computed_at": reputation.computed_at.isoformat(),
+            "verdicts": {v.clause_id: v.shown_status for v in verdicts},
+            "consequence_level": agent.consequence_level,
+        },
+        conditions=evaluated.conditions,
+        reasons=evaluated.reasons,
+        at=now,
+    )
+    checkpoint = None
+    if with_checkpoint and first[-2] is not None:
+        checkpoint = Checkpoint(note=first[-2], key_name=first[-1])
+    return Decided(decision=decision, evaluated=evaluated, checkpoint=checkpoint)
+
+
+def decide(
+    *, user: User, slug: str, policy_id: int, now: datetime | None = None, with_checkpoint: bool = False
+) -> Decided:
+    """``decision_prepare``, then ``decision_log``: the answer, logged."""
+    decided = decision_prepare(user=user, slug=slug, policy_id=policy_id, now=now, with_checkpoint=with_checkpoint)
+    decision_log(decided.decision)
+    return decided
+
+
+def decision_log(decision: Decision) -> None:
+    """Append the decision to the log in one statement (``decision.pk`` is set).
+
+    On PostgreSQL the row commits without waiting for its WAL flush (``synchronous_commit`` off for that
+    transaction only, set inside the statement: outside a transaction the statement is its own): a database crash
+    may lose the last fraction of a second of logged decisions, never corrupt them, and nothing else is written
+    there. Every decision's inputs are kept in the row, so a lost one is reproducible; the flush it no longer
+    waits for was most of a decision's time (bench/decision.py)."""
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    values = [field.get_db_prep_save(getattr(decision, field.attname), wrapper) for field in _DECISION_FIELDS]
+    sql = _DECISION_INSERT_ASYNCHRONOUS_SQL if wrapper.vendor == "postgresql" else _DECISION_INSERT_SQL
+    with wrapper.cursor() as cursor:
+        cursor.execute(sql, values)
+        decision.pk = cursor.fetchone()[0]
+    decision._state.adding = False
+    decision._state.db = wrapper.alias
 
 
 PREVIEW_LIMIT = 100
@@ -414,8 +460,6 @@ PREVIEW_LIMIT = 100
 def preview(*, user: Any, rules: dict[str, Any], now: datetime | None = None) -> list[tuple[Agent, Evaluated]]:
     """Which agents the rules would allow today, without logging anything (the policy page's live preview):
     every agent with a pact in force, at most ``PREVIEW_LIMIT``, in a constant number of queries per agent."""
-    from verdicts.selectors import shown
-
     now = now or timezone.now()
     agents = list(
         Agent.objects.restrict(user, "view")

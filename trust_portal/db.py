@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import weakref
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, models
+from django.db.models.expressions import Col
 
 
 def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
@@ -21,3 +24,86 @@ def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]])
         else:
             placeholders = ", ".join(["%s"] * len(columns))
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", list(rows))  # noqa: S608 - names from models
+
+
+class Columns:
+    """A model's columns in a hand-written SELECT (``alias.column, …``), read back into an instance as the ORM
+    would: the backend's and the field's converters applied (SQLite's text times and integer booleans, JSON
+    text), so a hot path's raw SQL stays portable. Fields left out are deferred, as with ``only()``."""
+
+    def __init__(self, model: type[models.Model], alias: str, fields: Sequence[str] | None = None) -> None:
+        self.model = model
+        concrete = list(model._meta.concrete_fields)
+        # In the model's field order: ``from_db`` fills the deferred fields in by position.
+        self.fields = [field for field in concrete if fields is None or field.name in fields or field.attname in fields]
+        if fields is not None and len(self.fields) != len(fields):
+            raise ValueError(f"{model.__name__} has no column for some of {list(fields)}.")
+        self.attnames = {field.attname for field in self.fields}  # type: ignore[union-attr]
+        self.sql = ", ".join(f"{alias}.{field.column}" for field in self.fields)  # type: ignore[union-attr]
+        self.width = len(self.fields)
+        self._converters: weakref.WeakKeyDictionary[Any, list[tuple[int, list[Any], Col]]] = weakref.WeakKeyDictionary()
+
+    def converters(self, wrapper: Any) -> list[tuple[int, list[Any], Col]]:
+        found = self._converters.get(wrapper)
+        if found is None:
+            found = []
+            for index, field in enumerate(self.fields):
+                column = Col("_", field)
+                functions = wrapper.ops.get_db_converters(column) + field.get_db_converters(wrapper)  # type: ignore[union-attr]
+                if functions:
+                    found.append((index, functions, column))
+            self._converters[wrapper] = found
+        return found
+
+    def read(self, row: Sequence[Any], start: int = 0) -> Any:
+        """The instance whose columns start at ``row[start]``."""
+        wrapper = connections[DEFAULT_DB_ALIAS]
+        values = list(row[start : start + self.width])
+        for index, functions, column in self.converters(wrapper):
+            value = values[index]
+            for function in functions:
+                value = function(value, column, wrapper)
+            values[index] = value
+        return self.model.from_db(DEFAULT_DB_ALIAS, self.attnames, values)
+
+
+class PreparedQuery:
+    """A hot path's read, prepared once per PostgreSQL connection (``PREPARE``) and run with ``EXECUTE``: the
+    server plans it once, not on every request (planning a join of five tables cost several times its execution:
+    bench/decision.py). Elsewhere (SQLite) it runs as it is. ``sql`` takes ``%s`` parameters of ``types``.
+
+    Statements it finds gone (``DISCARD ALL``) or stale (a migration changed a column it returns) are prepared
+    again, when no transaction is open; inside one the error stands (the transaction is aborted anyway)."""
+
+    _STALE = ("26000", "0A000")  # invalid_sql_statement_name; feature_not_supported ("cached plan must not change")
+
+    def __init__(self, name: str, sql: str, types: Sequence[str]) -> None:
+        if sql.count("%s") != len(types):
+            raise ValueError(f"{name}: {sql.count('%s')} parameters, {len(types)} types")
+        self.name = name
+        self.sql = sql
+        numbered = iter(range(1, len(types) + 1))
+        self._prepare = f"PREPARE {name} ({', '.join(types)}) AS " + re.sub("%s", lambda _: f"${next(numbered)}", sql)
+        self._execute = f"EXECUTE {name} ({', '.join(['%s'] * len(types))})" if types else f"EXECUTE {name}"
+        self._prepared_on: weakref.WeakSet[Any] = weakref.WeakSet()  # the driver's connections that have it
+
+    def fetchall(self, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        with connection.cursor() as cursor:
+            if connection.vendor != "postgresql":
+                cursor.execute(self.sql, params)
+                return cursor.fetchall()
+            driver = connection.connection
+            if driver not in self._prepared_on:
+                cursor.execute(self._prepare)
+                self._prepared_on.add(driver)
+            try:
+                cursor.execute(self._execute, params)
+            except DatabaseError as error:
+                state = getattr(error.__cause__, "sqlstate", None)
+                if state not in self._STALE or not connection.get_autocommit() or connection.in_atomic_block:
+                    raise
+                if state == "0A000":
+                    cursor.execute(f"DEALLOCATE {self.name}")
+                cursor.execute(self._prepare)
+                cursor.execute(self._execute, params)
+            return cursor.fetchall()

@@ -33,11 +33,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
         user = token.user
-        agent_ids = (
-            frozenset(token.agent_scopes.values_list("agent_id", flat=True))  # type: ignore[attr-defined]
-            if getattr(token, "scope_count", 1)
-            else frozenset()
-        )
+        agent_ids: frozenset[int] = token.scope_agent_ids  # type: ignore[attr-defined]  # read with the token
         user.token_scope = TokenScope(token_id=token.pk, agent_ids=agent_ids) if agent_ids else None  # type: ignore[attr-defined]
         return user, token
 

@@ -1,17 +1,13 @@
-"""Access policies and decisions over the API (DESIGN.md's wire formats: keep the names).
+"""Access policies and their decision logs over the API (DESIGN.md's wire formats: keep the names).
 
-``GET /api/v1/agents/{agent}/decision/?policy=ID`` is the one GET that writes: every decision is logged (the
-decision log an auditor reads), as an access log would record the request. It changes nothing else.
+The decision itself, ``GET /api/v1/agents/{agent}/decision/?policy=ID``, is in ``reputation.api.decision``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpResponse
-from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -20,14 +16,11 @@ from rest_framework.views import APIView
 
 from accounts.api.permissions import TokenScopeAllows
 from reputation import policies
-from reputation.api.caching import cache_headers, etag_of, json_ready, matches
 from reputation.models import AccessPolicy, Decision, PolicyRevision
-from reputation.receipts import receipt_sign
 from trust_portal.api.pagination import CursorPagination, paginated_response
-from trust_portal.api.params import bool_parameter, int_parameter, query_bool, query_int
+from trust_portal.api.params import bool_parameter, query_bool
 from trust_portal.api.schema import PROBLEM
-from trust_portal.errors import InvalidQuery, NotFound
-from trustcore.canonical import iso
+from trust_portal.errors import NotFound
 from trustcore.score import TIERS
 
 TIER_CHOICES = list(TIERS)
@@ -182,59 +175,3 @@ class PolicyDecisionsView(APIView):
         policy = _policy_get(request, policy_id)
         log = Decision.objects.restrict(request.user, "view").filter(policy=policy).select_related("revision", "agent")
         return paginated_response(self, request, log, DecisionOutput, ("-at", "-id"))
-
-
-RECEIPT = bool_parameter("receipt", description="1: add a signed receipt (DSSE by the log key, 15 min)")
-
-
-class AgentDecisionView(APIView):
-    permission_classes = [IsAuthenticated, TokenScopeAllows]
-
-    @extend_schema(
-        parameters=[int_parameter("policy", required=True, description="The policy's id"), RECEIPT],
-        responses={
-            200: OpenApiResponse(
-                OpenApiTypes.OBJECT,
-                description='{"decision": "allow" | "deny", "decision_id", "policy", "policy_revision", "agent", '
-                '"tier", "score", "lower_bound", "computed_at", "log_size", "reasons": [...], "conditions": '
-                '[{"condition", "required", "actual", "passed"}], "receipt"?}',
-            ),
-            304: OpenApiResponse(description="If-None-Match matched: the standing and rules are unchanged"),
-            400: PROBLEM,
-            401: PROBLEM,
-            403: PROBLEM,
-            404: PROBLEM,
-        },
-        tags=["reputation"],
-    )
-    def get(self, request: Request, slug: str) -> HttpResponse:
-        agent = policies.decision_agent(user=request.user, slug=slug)
-        if len(request.query_params.getlist("policy")) > 1:  # a gateway may have checked another one
-            raise InvalidQuery("Give policy once.", field="policy")
-        policy_id = query_int(request, "policy")
-        with_receipt = query_bool(request, "receipt")
-        now = timezone.now()
-        decision, evaluated = policies.decide(user=request.user, agent=agent, policy_id=policy_id, now=now)  # type: ignore[arg-type]
-        body: dict[str, Any] = {
-            "decision": evaluated.result,
-            "decision_id": decision.decision_id,
-            "policy": decision.policy_id,
-            "policy_revision": decision.revision.number,
-            "agent": agent.slug,
-            "tier": evaluated.tier,
-            "score": evaluated.score,
-            "lower_bound": evaluated.lower_bound,
-            "computed_at": iso(evaluated.computed_at),
-            "log_size": evaluated.log_size,
-            "decided_at": iso(now),
-            "reasons": evaluated.reasons,
-            "conditions": evaluated.conditions,
-        }
-        etag = etag_of(decision.policy_id, decision.revision.number, decision.input, evaluated.conditions)
-        if not with_receipt and matches(request, etag):
-            return cache_headers(HttpResponse(status=304), etag=etag, expires=None, now=now)
-        expires = None
-        if with_receipt:
-            body = json_ready(body)
-            body["receipt"], expires = receipt_sign("decision", body, now=now)
-        return cache_headers(Response(body), etag=etag, expires=expires, now=now)

@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from accounts.api.permissions import TokenScopeAllows
 from pacts.selectors import agent_get
 from reputation.api.caching import cache_headers, etag_of, json_ready, matches
-from reputation.api.policies import RECEIPT
+from reputation.api.decision import RECEIPT
 from reputation.models import ScoreEvent, TierChange
 from reputation.receipts import receipt_sign
 from reputation.selectors import reputation_of, score_events, tier_changes
