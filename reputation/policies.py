@@ -22,6 +22,8 @@ and left out of the evidence age (its freshness is withheld from the caller, doc
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
 import re
 import time
@@ -57,6 +59,11 @@ RULE_FIELDS = (
 
 # ``(agent_id) -> int``: how many disputes about the agent are open (the disputes app registers one).
 open_disputes: list[Callable[[int], int]] = []
+# The same count as SQL, which a decision reads with everything else in its one query instead of asking a function
+# (a query of its own per decision): ``() -> str``, a scalar expression over the agent's id column ``a.id``, e.g.
+# ``(SELECT COUNT(*) FROM disputes_dispute d WHERE d.agent_id = a.id AND d.status NOT IN ('closed', …))``.
+# Register a provider in one of the two lists, not both.
+open_disputes_sql: list[Callable[[], str]] = []
 
 
 class InvalidPolicy(DomainError):
@@ -194,9 +201,17 @@ def _condition(name: str, required: Any, actual: Any, passed: bool, reason: str)
 
 
 def decision_evaluate(
-    *, rules: dict[str, Any], agent: Agent, reputation: Reputation, verdicts: list[Verdict], now: datetime
+    *,
+    rules: dict[str, Any],
+    agent: Agent,
+    reputation: Reputation,
+    verdicts: list[Verdict],
+    now: datetime,
+    open_disputes_counted: int | None = None,
 ) -> Evaluated:
-    """Every condition of ``rules`` against the agent's standing; pure given its inputs (no query)."""
+    """Every condition of ``rules`` against the agent's standing; pure given its inputs (no query) but for the
+    open-dispute providers: ``open_disputes_counted`` is what the ``open_disputes_sql`` ones counted, when the
+    caller read it (else it is counted here)."""
     checks: list[tuple[dict[str, Any], str]] = []
     if "min_tier" in rules:
         required = rules["min_tier"]
@@ -222,7 +237,9 @@ def decision_evaluate(
         )
     if "max_open_disputes" in rules:
         required = rules["max_open_disputes"]
-        count = sum(provider(agent.pk) for provider in open_disputes)
+        if open_disputes_counted is None:
+            open_disputes_counted = _open_disputes_by_sql(agent.pk)
+        count = open_disputes_counted + sum(provider(agent.pk) for provider in open_disputes)
         checks.append(
             _condition(
                 "max_open_disputes", required, count, count <= required, f"{count} open dispute(s), at most {required}"
@@ -296,10 +313,10 @@ _REVISION = Columns(PolicyRevision, "pr", ["id", "policy", "number", "rules"])
 STANDING_FIELDS = ("id", "agent", "pact", "clause_id", "status", "disputed", "freshest_at", "rests_on_restricted")
 _VERDICT = Columns(Verdict, "v", STANDING_FIELDS)
 # One row per current verdict under a pact in force (one row with no verdict when there is none), each with the
-# agent, its reputation, and the policy with its revision in force (NULL when there is no such policy); for a
-# receipt, the log's latest checkpoint too.
+# agent, its reputation, the policy with its revision in force (NULL when there is no such policy) and the open
+# disputes the ``open_disputes_sql`` providers count; for a receipt, the log's latest checkpoint too.
 _DECISION_READ = (
-    f"SELECT {_AGENT.sql}, {_REPUTATION.sql}, {_POLICY.sql}, {_REVISION.sql}, {_VERDICT.sql}{{checkpoint}} "  # noqa: S608
+    f"SELECT {_AGENT.sql}, {_REPUTATION.sql}, {_POLICY.sql}, {_REVISION.sql}, {_VERDICT.sql}, {{extra}} "  # noqa: S608
     f"FROM {Agent._meta.db_table} a "
     f"LEFT JOIN {Reputation._meta.db_table} r ON r.agent_id = a.id "
     f"LEFT JOIN {AccessPolicy._meta.db_table} p ON p.id = %s "
@@ -308,14 +325,32 @@ _DECISION_READ = (
     "ON pv.id = cv.pact_version_id WHERE cv.is_current AND pv.status <> 'retired') v ON v.agent_id = a.id "
     "{checkpoint_join}WHERE a.slug = %s ORDER BY v.id"
 )
-_DECISION_READ_SQL = _DECISION_READ.format(checkpoint="", checkpoint_join="")
-_DECISION_READ_WITH_CHECKPOINT_SQL = _DECISION_READ.format(
-    checkpoint=", ck.note, ck.key_name", checkpoint_join=f"LEFT JOIN ({LATEST_CHECKPOINT_SQL}) ck ON 1 = 1 "
-)
-_DECISION_READ_QUERY = PreparedQuery("decision_read", _DECISION_READ_SQL, ["bigint", "text"])
-_DECISION_READ_WITH_CHECKPOINT_QUERY = PreparedQuery(
-    "decision_read_with_checkpoint", _DECISION_READ_WITH_CHECKPOINT_SQL, ["bigint", "text"]
-)
+
+
+def _open_disputes_expression() -> str:
+    return " + ".join(f"({provider()})" for provider in open_disputes_sql) or "0"
+
+
+@functools.cache
+def _decision_read_query(with_checkpoint: bool, open_disputes_expression: str) -> PreparedQuery:
+    sql = _DECISION_READ.format(
+        extra=f"{open_disputes_expression} AS open_disputes" + (", ck.note, ck.key_name" if with_checkpoint else ""),
+        checkpoint_join=f"LEFT JOIN ({LATEST_CHECKPOINT_SQL}) ck ON 1 = 1 " if with_checkpoint else "",
+    )
+    # Named after its text: a provider registered later makes another statement, never a stale one.
+    return PreparedQuery(f"decision_read_{hashlib.sha256(sql.encode()).hexdigest()[:16]}", sql, ["bigint", "text"])
+
+
+def _open_disputes_by_sql(agent_id: int) -> int:
+    """What the ``open_disputes_sql`` providers count for one agent (the preview's way; a decision reads it along)."""
+    if not open_disputes_sql:
+        return 0
+    with connection.cursor() as cursor:
+        sql = f"SELECT {_open_disputes_expression()} FROM {Agent._meta.db_table} a WHERE a.id = %s"  # noqa: S608
+        cursor.execute(sql, [agent_id])
+        return int(cursor.fetchone()[0])
+
+
 _AGENT_SQL = f"SELECT {_AGENT.sql}, {_REPUTATION.sql} FROM {Agent._meta.db_table} a "  # noqa: S608
 _AGENT_SQL += f"LEFT JOIN {Reputation._meta.db_table} r ON r.agent_id = a.id WHERE a.slug = %s"
 _DECISION_FIELDS: list[Field[Any, Any]] = [field for field in Decision._meta.concrete_fields if not field.primary_key]
@@ -379,8 +414,7 @@ def decision_prepare(
     archived. One query: the agent, its reputation, the policy, its revision, the current verdicts (and, with
     ``with_checkpoint``, the log's latest checkpoint)."""
     now = now or timezone.now()
-    query = _DECISION_READ_WITH_CHECKPOINT_QUERY if with_checkpoint else _DECISION_READ_QUERY
-    rows = query.fetchall([policy_id, slug])
+    rows = _decision_read_query(with_checkpoint, _open_disputes_expression()).fetchall([policy_id, slug])
     if not rows:
         raise NotFound(f"No agent {slug!r}.")
     first = rows[0]
@@ -398,7 +432,14 @@ def decision_prepare(
     start += _REVISION.width
     current = [_VERDICT.read(row, start) for row in rows if row[start] is not None]
     reputation, verdicts = agent.reputation, shown(current, user=user, agent=agent)  # type: ignore[attr-defined]
-    evaluated = decision_evaluate(rules=revision.rules, agent=agent, reputation=reputation, verdicts=verdicts, now=now)
+    evaluated = decision_evaluate(
+        rules=revision.rules,
+        agent=agent,
+        reputation=reputation,
+        verdicts=verdicts,
+        now=now,
+        open_disputes_counted=int(first[start + _VERDICT.width]),
+    )
     decision = Decision(
         decision_id=new_decision_id(),
         policy=policy,

@@ -158,3 +158,20 @@ def test_the_throttle_counts_each_request_once_on_either_path(settings, policy, 
     assert throttled.status_code == 429 and int(throttled["Retry-After"]) > 0
     assert throttled["Content-Type"] == "application/problem+json"
     assert Decision.objects.count() == 2
+
+
+def test_an_open_dispute_count_registered_as_sql_is_read_with_the_decision(
+    policy, buyer_api, buyer, monkeypatch
+) -> None:
+    from reputation import policies
+
+    monkeypatch.setattr(policies, "open_disputes", [])
+    monkeypatch.setattr(
+        policies, "open_disputes_sql", [lambda: "SELECT COUNT(*) + 1 FROM pacts_agent x WHERE x.id = a.id"]
+    )
+    body = buyer_api.get(url(policy["id"])).json()
+    disputes = next(c for c in body["conditions"] if c["condition"] == "max_open_disputes")
+    assert disputes["actual"] == 2 and not disputes["passed"] and body["decision"] == "deny"
+    assert buyer_api.get(url(policy["id"]), **DRF).json()["conditions"] == body["conditions"]
+    [(_, evaluated)] = policies.preview(user=buyer, rules={"max_open_disputes": 0})
+    assert evaluated.conditions[0]["actual"] == 2
