@@ -15,6 +15,12 @@ class IncidentsConfig(AppConfig):
         from accounts.roles import Role
 
         register("Incidents", "incidents:list", frozenset(Role))
+        # Early warnings (verdicts' burn-rate warnings) are candidates for an incident's first missed signal.
+        from incidents import hooks
+        from incidents.warning_signals import warning_signals
+
+        if warning_signals not in hooks.signal_sources:
+            hooks.signal_sources.append(warning_signals)
         # The starting taxonomy is data, seeded by a migration; a flush (test databases) removes it and emits
         # post_migrate, so it is put back then, as Django does for content types (missing rows only).
         from django.db.models.signals import post_migrate

@@ -80,3 +80,55 @@ def weakness_figure(body: dict[str, Any], names: dict[str, str]) -> dict[str, An
         **LAYOUT, barmode="stack", legend={"orientation": "h", "y": -0.3}, yaxis={"title": "incidents"}
     )
     return _json(figure)
+
+
+TIER_ORDER = ("suspended", "unverified", "probation", "standard", "trusted")
+STATUS_COLOURS = {"met": "#1b7a3d", "breached": "#b3261e", "stale": "#8a5a00", "insufficient_evidence": "#5b6470"}
+
+
+def replay_figure(timeline: dict[str, Any]) -> dict[str, Any]:
+    """Both histories on one chart: the tier as a step line (actual solid, replayed dashed) and each clause's
+    status changes as markers on a lane of its own below (actual circles, replayed crosses)."""
+    end = timeline.get("to")
+    figure = go.Figure()
+    clauses = sorted(
+        {e["clause"] for side in ("actual", "replayed") for e in timeline.get(side, []) if e["kind"] == "verdict"}
+    )
+    for side, dash, colour in (("actual", "solid", "#1f5fbf"), ("replayed", "dash", "#b3261e")):
+        tiers = [e for e in timeline.get(side, []) if e["kind"] == "tier"]
+        if tiers:
+            xs = [e["at"] for e in tiers] + ([end] if end else [])
+            ys = [TIER_ORDER.index(e["value"]) for e in tiers] + ([TIER_ORDER.index(tiers[-1]["value"])] if end else [])
+            figure.add_scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                line={"shape": "hv", "dash": dash, "color": colour, "width": 2},
+                name=f"tier ({side})",
+            )
+        for lane, clause in enumerate(clauses):
+            events = [e for e in timeline.get(side, []) if e["kind"] == "verdict" and e["clause"] == clause]
+            figure.add_scatter(
+                x=[e["at"] for e in events],
+                y=[-1 - lane - (0.2 if side == "replayed" else 0)] * len(events),
+                mode="markers",
+                marker={
+                    "symbol": "circle" if side == "actual" else "x",
+                    "size": 9,
+                    "color": [STATUS_COLOURS.get(e["value"], "#5b6470") for e in events],
+                },
+                text=[f"{clause}: {e['value'].replace('_', ' ')} ({side})" for e in events],
+                hoverinfo="text+x",
+                name=f"{clause} ({side})",
+                showlegend=False,
+            )
+    figure.update_layout(
+        **{**LAYOUT, "height": 320 + 30 * len(clauses), "margin": {"l": 140, "r": 10, "t": 10, "b": 40}},
+        legend={"orientation": "h", "y": -0.2},
+        yaxis={
+            "tickvals": [*range(len(TIER_ORDER)), *(-1 - i for i in range(len(clauses)))],
+            "ticktext": [*TIER_ORDER, *clauses],
+            "range": [-1.5 - len(clauses), len(TIER_ORDER) - 0.5],
+        },
+    )
+    return _json(figure)

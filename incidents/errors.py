@@ -23,3 +23,8 @@ class TransitionRefused(Conflict):
 class BrokenAssumptionRequired(Conflict):
     code = "broken_assumption_required"
     title = "A broken assumption is required to close"
+
+
+class ReplayInvalid(IncidentInvalid):
+    code = "invalid_replay"
+    title = "Invalid replay request"

@@ -277,3 +277,39 @@ class Remediation(models.Model):
     def changed_operating_model(self) -> bool:
         """A change the record proves: claimed, and linked to the version that made it."""
         return self.operating_model_change and self.linked
+
+
+class Replay(models.Model):
+    """A replay of an agent's history under a draft (or other) pact version or a stricter policy
+    (``incidents.replays``): its parameters, progress, the replayed timeline and how it differs from what
+    happened. Written by the ``incidents.run_replay`` task; its requester's (and staff's) to read."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="replays")
+    params = models.JSONField(help_text='{"pact", "pact_version"} or {"pact", "policy", "policy_revision"}.')
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    progress = models.FloatField(default=0.0)
+    timeline = models.JSONField(default=dict, blank=True)
+    differences = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["requester", "-created_at"], name="replay_requester_time")]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__gte=0) & Q(progress__lte=1), name="replay_progress_0_1")
+        ]
+
+    def __str__(self) -> str:
+        return f"replay {self.pk} of {self.agent_id}: {self.status}"

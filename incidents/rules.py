@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from accounts.permissions import EVERYTHING, permission, view_permission
 from accounts.rules import acts_as_staff, is_member_of_owner, is_owner_of_owner, is_staff, organization_id_of
-from incidents.models import Incident, TimelineNote
+from incidents.models import Incident, Replay, TimelineNote
 from reputation.models import Engagement
 
 
@@ -131,4 +131,44 @@ permission(
     "incidents.view_metrics",
     rules.always_allow,
     "Anyone may read the metrics, over the incidents they may see.",
+)
+
+
+# --- trust after degradation and replays (docs/incidents.md) ------------------------------------------------------
+
+
+@rules.predicate
+def engages_agent(user: Any, agent: Any) -> bool:
+    return agent is not None and engages(organization_id_of(user), agent.pk)
+
+
+@rules.predicate
+def is_buyer_member(user: Any) -> bool:
+    from accounts.rules import is_buyer
+
+    return bool(is_buyer(user)) and organization_id_of(user) is not None
+
+
+def _own_replays(user: Any) -> Q:
+    from incidents.replays import visible_replays
+
+    return visible_replays(user)
+
+
+@rules.predicate
+def may_see_replay(user: Any, replay: Any) -> bool:
+    return replay is not None and (acts_as_staff(user) or (user.is_authenticated and replay.requester_id == user.pk))
+
+
+view_permission(Replay, "incidents.view_replay", may_see_replay, _own_replays)
+permission(
+    "incidents.view_degradation",
+    is_member_of_owner | engages_agent | is_staff,
+    "Only members of the agent's vendor, of a buyer organization engaging the agent, or staff may read its "
+    "trust-after-degradation report.",
+)
+permission(
+    "incidents.replay",
+    is_member_of_owner | is_buyer_member | is_staff,
+    "Only members of the agent's vendor, members of a buyer organization, or staff may replay an agent's history.",
 )

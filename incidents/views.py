@@ -321,6 +321,19 @@ def _errors_to_forms(form: Any, formset: Any, error: DomainError) -> None:
             form.add_error(parts[0] if parts[0] in form.fields else None, item["message"])
 
 
+def _warning_lead(user: Any, chosen: dict[str, Any], start: Any, end: Any) -> dict[str, Any]:
+    """How much earlier early warnings came than the breaches that followed (agents the viewer may see)."""
+    from incidents.warning_signals import warning_lead
+    from pacts.selectors import agent_list
+
+    agents = agent_list(user=user)
+    if chosen.get("vendor"):
+        agents = agents.filter(organization__slug=chosen["vendor"])
+    if chosen.get("agent"):
+        agents = agents.filter(slug=chosen["agent"])
+    return warning_lead(agents=agents, since=start, until=end)
+
+
 @require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The four metrics over the incidents the viewer may see, filterable by vendor, agent and period."""
@@ -348,6 +361,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "lead_figure": charts.lead_figure(body, metrics.lead_seconds(period_rows)),
         "shares_figure": charts.shares_figure(body),
         "weakness_figure": charts.weakness_figure(body, names),
+        "warning_lead": _warning_lead(request.user, chosen, start, end),
         "names": names,
         "now": timezone.now(),
     }
