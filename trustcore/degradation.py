@@ -12,15 +12,17 @@ Inputs, all UTC datetimes:
 * ``grace``: per policy, the seconds of explicit grace it grants a failing critical clause (the report names
   those policies and why they show time).
 
-Output: the intervals ``{"from", "to", "held", "clause", "policy"}`` in which a tier above probation was held,
-or a decision allowed the agent, while a clause failed; ``held`` is the tier or ``"allow"``.
+Output: the intervals ``{"from", "to", "held", "clause", "policy", "within_grace"}`` in which a tier above
+probation was held, or a decision allowed the agent, while a clause failed; ``held`` is the tier or ``"allow"``.
+An allow inside the first ``grace[policy]`` seconds of a failure is marked ``within_grace`` (the policy said so);
+the portal's decisions deny past it, so any other allowing time is a failure of the system.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 TRUSTED_TIERS = frozenset({"standard", "trusted"})  # above probation
 
@@ -32,13 +34,21 @@ class Interval:
     held: str
     clause: str
     policy: int | None = None
+    within_grace: bool = False  # inside the explicit grace the policy grants a failing critical clause
 
     @property
     def seconds(self) -> float:
         return (self.end - self.start).total_seconds()
 
     def as_dict(self) -> dict[str, object]:
-        return {"from": self.start, "to": self.end, "held": self.held, "clause": self.clause, "policy": self.policy}
+        return {
+            "from": self.start,
+            "to": self.end,
+            "held": self.held,
+            "clause": self.clause,
+            "policy": self.policy,
+            "within_grace": self.within_grace,
+        }
 
 
 def _spans(points: list[tuple[datetime, object]], now: datetime) -> list[tuple[datetime, datetime, object]]:
@@ -78,13 +88,20 @@ def intervals(
     for at, policy, allowed in decisions:
         by_policy.setdefault(policy, []).append((at, allowed))
     for policy, points in by_policy.items():
-        for d0, d1, allowed in _spans(points, now):
-            if not allowed:
+        allowance = timedelta(seconds=grace.get(policy, 0.0))
+        for d0, d1, allowing in _spans(points, now):
+            if not allowing:
                 continue
             for f0, f1, clause in bad:
                 hit = _overlap(d0, d1, f0, f1)
-                if hit:
-                    found.append(Interval(hit[0], hit[1], "allow", clause, policy))
+                if not hit:
+                    continue
+                # split at the end of the policy's grace: before it the allow is the policy's stated choice
+                edge = f0 + allowance
+                if hit[0] < edge:
+                    found.append(Interval(hit[0], min(hit[1], edge), "allow", clause, policy, within_grace=True))
+                if hit[1] > edge:
+                    found.append(Interval(max(hit[0], edge), hit[1], "allow", clause, policy))
     return sorted(found, key=lambda i: (i.start, i.policy or 0, i.clause))
 
 

@@ -75,3 +75,14 @@ def test_the_systems_own_tiers_never_trust_a_failing_critical_clause(steps, star
         failing.append((failing_since, None, "critical-clause"))
     found = degradation.intervals(failing=failing, tiers=tiers, now=at + timedelta(days=1))
     assert degradation.total_seconds(found) == 0.0
+
+
+def test_an_allow_inside_a_policys_grace_is_marked_and_past_it_is_not() -> None:
+    found = degradation.intervals(
+        failing=[(T0, None, "resolution-rate")],
+        tiers=[(T0, "suspended")],
+        decisions=[(T0, 7, True), (T0 + timedelta(hours=5), 7, False)],
+        grace={7: 2 * 3600.0},
+        now=T0 + timedelta(hours=6),
+    )
+    assert [(i.within_grace, i.seconds) for i in found] == [(True, 2 * 3600.0), (False, 3 * 3600.0)]
