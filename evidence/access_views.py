@@ -50,8 +50,9 @@ def _page_context(request: HttpRequest, *, retry: dict[str, Any] | None = None) 
     for item in page.object_list:
         item.actions = access.actions_for(user, item)  # type: ignore[attr-defined]
         item.row_error = ""  # type: ignore[attr-defined]
-    side = "vendor" if role_of(user) is Role.VENDOR else "buyer"
-    agents = list(Agent.objects.filter(organization=user.organization).order_by("name")) if side == "vendor" else []
+    role = role_of(user)
+    side = "vendor" if role in (Role.VENDOR, Role.STAFF) else "buyer"  # staff read every request, as a vendor would
+    agents = list(Agent.objects.filter(organization=user.organization).order_by("name")) if role is Role.VENDOR else []
     return {
         "side": side,
         "filters": filters,

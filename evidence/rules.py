@@ -10,9 +10,9 @@ own submissions — the records it submitted, restricted ones included, and the 
 for its agents (``evidence.submit`` asks who the user is; ``require_submitter`` checks the token's agents).
 
 Access requests (``evidence.access_requests``): members of a buyer organization ask; the buyer sees its own
-organization's requests and the agent's vendor its incoming ones (members read, owners decide); to everyone else
-a request does not exist. The vendor's members read the agent's auto-approval rules and access log; owners set
-the rules.
+organization's requests and the agent's vendor its incoming ones (members read, owners decide); staff read them all
+(as they read every grant) and decide none; to everyone else a request does not exist. The vendor's members read
+the agent's auto-approval rules and access log; owners set the rules.
 """
 
 from __future__ import annotations
@@ -196,14 +196,19 @@ def is_requester(user: Any, access_request: Any) -> bool:
 
 
 def _requests_scope(user: Any) -> Q:
-    """A buyer's own organization's requests, a vendor's incoming ones; nothing for anyone else (staff included)."""
+    """A buyer's own organization's requests, a vendor's incoming ones, all of them for staff (read-only, as they
+    see every grant); nothing for anyone else."""
+    if acts_as_staff(user):
+        return Q()
     org_id = organization_id_of(user)
     if org_id is None:
         return NOTHING
     return Q(organization_id=org_id) | Q(agent__organization_id=org_id)
 
 
-view_permission(AccessRequest, "evidence.view_access_request", is_member_of_owner | is_requester, _requests_scope)
+view_permission(
+    AccessRequest, "evidence.view_access_request", is_member_of_owner | is_requester | is_staff, _requests_scope
+)
 view_permission(AccessRule, "evidence.view_access_rule", is_member_of_owner, _vendor_scope("agent__organization_id"))
 view_permission(
     AccessLogEntry, "evidence.view_access_log_entry", is_member_of_owner, _vendor_scope("agent__organization_id")
@@ -211,7 +216,7 @@ view_permission(
 
 permission(
     "evidence.use_access_requests",
-    is_buyer_member | (is_vendor & rules.is_authenticated),
+    is_buyer_member | (is_vendor & rules.is_authenticated) | is_staff,
     "Access requests are between buyer and vendor organizations.",
 )
 permission(

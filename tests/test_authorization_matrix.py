@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import copy
 import csv
+import hashlib
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -147,6 +148,10 @@ class World:
     disputes: dict[str, int] = field(default_factory=dict)
     dispute_attachment: int = 0  # the attachment of Buyer A's filing of the dispute awaiting a response
     conflict: int = 0  # the arbiter's declared conflict of interest with Vendor B
+    # Buyer A's access requests about vendor A's agent, by state (built by build_access_requests)
+    access_requests: dict[str, int] = field(default_factory=dict)
+    # vendor A's incidents (open, public, analysing) and a note on the open one (built by build_incidents)
+    incidents: dict[str, int] = field(default_factory=dict)
 
 
 def build_world() -> World:
@@ -239,6 +244,8 @@ def build_world() -> World:
         policy=policy,
     )
     build_disputes(world)
+    build_access_requests(world)
+    build_incidents(world)
     return world
 
 
@@ -1304,3 +1311,410 @@ def test_closed_disputes_rulings_are_precedent_for_everyone(world: World, db: No
             api.credentials(HTTP_AUTHORIZATION=f"Bearer {world.bearer[role]}")
         ids = {item["id"] for item in _items(api.get("/api/v1/rulings/"))}
         assert public in ids and still_open not in ids, role
+
+
+# --- access requests to restricted evidence (evidence.access_requests): Buyer A's requests about vendor A's agent,
+# one in each state an action is tested in (built with the world) ------------------------------------------------
+
+PENDING_REQUEST = "pending request of Buyer A"
+APPROVED_REQUEST = "approved request of Buyer A"
+NDA_REQUEST = "request of Buyer A approved with an NDA"
+REVOKED_REQUEST = "revoked request of Buyer A"
+REQUESTED_AGENT = "vendor A's agent (Buyer A has a pending request)"
+REQUESTS_LISTED = "Buyer A's pending request (listed)"
+MATRIX_NDA = "The recipient keeps the attestations confidential for three years."
+
+
+def build_access_requests(w: World) -> None:
+    """Buyer A asks four times: one approved (its access is the world's grant, which approval extends or reuses),
+    one approved behind an NDA not yet accepted, one revoked, and one still pending (one pending at a time)."""
+    from evidence import access_requests as access
+    from evidence.models import AccessRequest
+
+    owner, asker = w.users["vendor_a_owner"], w.users["buyer_a_member"]
+
+    def ask(reason: str) -> AccessRequest:
+        return access.access_request_create(user=asker, agent=w.agent, reason=reason)
+
+    approved = access.access_request_approve(user=owner, access_request=ask("Pilot diligence."))
+    nda = access.access_request_approve(user=owner, access_request=ask("Audit."), nda=MATRIX_NDA)
+    revoked = access.access_request_approve(user=owner, access_request=ask("Renewal."))
+    # Revoked without revoking the world's grant (which the approval reused): Buyer A keeps its active grant, so
+    # every row about restricted evidence still sees the world the object column describes.
+    AccessRequest.objects.filter(pk=revoked.pk).update(
+        status=AccessRequest.Status.REVOKED, revoked_at=timezone.now(), revoked_by=owner
+    )
+    pending = ask("Security review before go-live.")
+    w.access_requests = {"approved": approved.pk, "nda": nda.pk, "revoked": revoked.pk, "pending": pending.pk}
+    states = {pk: AccessRequest.objects.get(pk=pk) for pk in w.access_requests.values()}
+    assert [states[w.access_requests[k]].current_status for k in ("approved", "nda", "revoked", "pending")] == [
+        "approved",
+        "approved",
+        "revoked",
+        "pending",
+    ]
+    assert states[nda.pk].awaiting_nda and AccessGrant.objects.get(pk=w.grant.pk).is_active
+
+
+def access_rows(*fields: str) -> Callable[[World], Any]:
+    def probe(w: World) -> Any:
+        from evidence.models import AccessGrant as Grant
+        from evidence.models import AccessRequest, AccessRule
+
+        if fields == ("rules",):
+            return rows_of(AccessRule, "engaged_buyers", "email_domains", "expires_in_days", "nda")(w)
+        requests = rows_of(AccessRequest, "status", "grant_id", "nda_accepted_at", "revoked_at", "denial_reason")(w)
+        return requests, rows_of(Grant, "revoked_at", "expires_at")(w)
+
+    return probe
+
+
+OBJECTS.update(
+    {
+        REQUESTED_AGENT: lambda w: ({"slug": w.agent.slug}, {}),
+        PENDING_REQUEST: lambda w: ({"request_id": w.access_requests["pending"]}, {}),
+        APPROVED_REQUEST: lambda w: ({"request_id": w.access_requests["approved"]}, {}),
+        NDA_REQUEST: lambda w: ({"request_id": w.access_requests["nda"]}, {}),
+        REVOKED_REQUEST: lambda w: ({"request_id": w.access_requests["revoked"]}, {}),
+        REQUESTS_LISTED: lambda w: ({}, {}),
+    }
+)
+ACCESS_RULES = {"engaged_buyers": True, "email_domains": ["buyer-a.example"]}
+REQUEST_REASON = {"reason": "Due diligence before our pilot."}
+API.update(
+    {
+        ("POST", "/api/v1/agents/{slug}/access-requests/"): Op(
+            body=lambda w: REQUEST_REASON, probe=access_rows(), writes=True, permission="evidence.request_access"
+        ),
+        ("POST", "/api/v1/access-requests/{request_id}/approve/"): Op(
+            body=lambda w: {"expires_in_days": 30},
+            probe=access_rows(),
+            writes=True,
+            permission="evidence.decide_access_request",
+        ),
+        ("POST", "/api/v1/access-requests/{request_id}/deny/"): Op(
+            body=lambda w: {"reason": "Not before the contract is signed."},
+            probe=access_rows(),
+            writes=True,
+            permission="evidence.decide_access_request",
+        ),
+        ("POST", "/api/v1/access-requests/{request_id}/revoke/"): Op(
+            probe=access_rows(), writes=True, permission="evidence.decide_access_request"
+        ),
+        ("POST", "/api/v1/access-requests/{request_id}/reactivate/"): Op(
+            body=lambda w: {"expires_in_days": 30},
+            probe=access_rows(),
+            writes=True,
+            permission="evidence.decide_access_request",
+        ),
+        ("POST", "/api/v1/access-requests/{request_id}/accept-nda/"): Op(
+            body=lambda w: {}, probe=access_rows(), writes=True, permission="evidence.accept_nda"
+        ),
+        ("GET", "/api/v1/agents/{slug}/access-rules/"): Op(permission="evidence.view_access_rules"),
+        ("PUT", "/api/v1/agents/{slug}/access-rules/"): Op(
+            body=lambda w: ACCESS_RULES,
+            probe=access_rows("rules"),
+            writes=True,
+            permission="evidence.manage_access_rules",
+        ),
+        ("GET", "/api/v1/agents/{slug}/access-log/"): Op(permission="evidence.view_access_log"),
+    }
+)
+HTML.update(
+    {
+        ("POST", "/agents/<slug:slug>/access-requests/"): Op(body=lambda w: REQUEST_REASON, probe=access_rows()),
+        ("POST", "/agents/<slug:slug>/access-rules/"): Op(
+            body=lambda w: {"expires_in_days": "30", "engaged_buyers": "on", "email_domains": "buyer-a.example"},
+            probe=access_rows("rules"),
+        ),
+        ("POST", "/access-requests/<int:request_id>/approve/"): Op(
+            body=lambda w: {"expires_in_days": "30"}, probe=access_rows()
+        ),
+        ("POST", "/access-requests/<int:request_id>/deny/"): Op(
+            body=lambda w: {"reason": "Not before the contract is signed."}, probe=access_rows()
+        ),
+        ("POST", "/access-requests/<int:request_id>/revoke/"): Op(probe=access_rows()),
+        ("POST", "/access-requests/<int:request_id>/reactivate/"): Op(
+            body=lambda w: {"expires_in_days": "30"}, probe=access_rows()
+        ),
+        ("POST", "/access-requests/<int:request_id>/accept-nda/"): Op(
+            body=lambda w: {"accept": "on", "nda_sha256": hashlib.sha256(MATRIX_NDA.encode()).hexdigest()},
+            probe=access_rows(),
+        ),
+    }
+)
+REQUEST_READERS = frozenset({"vendor_a_owner", "vendor_a_member", "buyer_a_owner", "buyer_a_member", "staff"})
+LEAKS.update(
+    {
+        ("api", "GET", "/api/v1/access-requests/", REQUESTS_LISTED): (
+            lambda w, r: w.access_requests["pending"] in {item["id"] for item in _items(r)},
+            REQUEST_READERS,
+        ),
+        ("html", "GET", "/access-requests/", REQUESTS_LISTED): (
+            lambda w, r: "Security review before go-live." in r.content.decode(),
+            REQUEST_READERS,
+        ),
+    }
+)
+
+
+# --- incidents: vendor A's incidents about its agent (built with the world; Buyer A engages the agent) ---------
+
+OPEN_INCIDENT = "vendor A's open incident (private)"
+PUBLIC_INCIDENT = "vendor A's public incident"
+ANALYSING_INCIDENT = "vendor A's analysing incident with a broken assumption"
+INCIDENT_NOTE = "vendor A's incident's note by vendor A's member"
+INCIDENT_ACTION = "vendor A's open incident (private), action analyse"
+INCIDENTS_LISTED = "vendor A's open incident (private, listed)"
+INCIDENT_TITLE = "Refunds silently failed for a day"
+
+
+def build_incidents(w: World) -> None:
+    """Vendor A's member reports a private incident (and notes on it), its owner a public one; a third is being
+    analysed, its postmortem naming the broken assumption (ready to close)."""
+    from incidents import services as incident_services
+
+    owner, colleague = w.users["vendor_a_owner"], w.users["vendor_a_member"]
+    visible = timezone.now() - timedelta(hours=2)
+
+    def report(user: User, title: str, **extra: Any) -> Any:
+        return incident_services.incident_create(
+            user=user,
+            agent=w.agent,
+            title=title,
+            severity="major",
+            visible_at=visible,
+            detected_by="customer complaints",
+            **extra,
+        )
+
+    private = report(colleague, INCIDENT_TITLE)
+    public = report(owner, "Latency spike during the sale", public=True)
+    analysing = report(colleague, "Duplicate refunds")
+    incident_services.postmortem_write(
+        user=colleague,
+        incident=analysing,
+        summary="A retry storm refunded twice.",
+        broken_assumption="That the payment gateway's retries are idempotent.",
+    )
+    note = incident_services.note_add(user=colleague, incident=private, body="Support saw the first ticket at 09:12.")
+    w.incidents = {"open": private.pk, "public": public.pk, "analysing": analysing.pk, "note": note.pk}
+
+
+def incident_rows(*fields: str) -> Callable[[World], Any]:
+    def probe(w: World) -> Any:
+        from incidents.models import Incident, Postmortem, TimelineNote
+
+        if fields == ("notes",):
+            return rows_of(TimelineNote, "body", "at", "edited_at")(w)
+        if fields == ("postmortem",):
+            return rows_of(Postmortem, "summary", "broken_assumption")(w)
+        return rows_of(
+            Incident, "status", "public", "title", "signal_at", "signal_overridden", "signal_set_at", "updated_at"
+        )(w)
+
+    return probe
+
+
+OBJECTS.update(
+    {
+        OPEN_INCIDENT: lambda w: ({"incident_id": w.incidents["open"]}, {}),
+        PUBLIC_INCIDENT: lambda w: ({"incident_id": w.incidents["public"]}, {}),
+        ANALYSING_INCIDENT: lambda w: ({"incident_id": w.incidents["analysing"]}, {}),
+        INCIDENT_NOTE: lambda w: ({"incident_id": w.incidents["open"], "note_id": w.incidents["note"]}, {}),
+        INCIDENT_ACTION: lambda w: ({"incident_id": w.incidents["open"], "action": "analyse"}, {}),
+        INCIDENTS_LISTED: lambda w: ({}, {}),
+    }
+)
+
+
+def incident_report(w: World) -> dict[str, Any]:
+    return {
+        "agent": w.agent.slug,
+        "title": "Refunds refused for EU cards",
+        "severity": "minor",
+        "visible_at": (timezone.now() - timedelta(hours=1)).isoformat(),
+        "detected_by": "a buyer's monitoring",
+    }
+
+
+SIGNAL = {
+    "type": "other",
+    "summary": "An alert on refund latency was muted",
+    "justification": "The latency alert fired a day earlier and was muted by the on-call engineer.",
+}
+API.update(
+    {
+        ("POST", "/api/v1/incidents/"): Op(
+            body=incident_report, probe=incident_rows(), writes=True, permission="incidents.create"
+        ),
+        ("PATCH", "/api/v1/incidents/{incident_id}/"): Op(
+            body=lambda w: {"title": "Refunds silently failed for a day (corrected)"},
+            probe=incident_rows(),
+            writes=True,
+            permission="incidents.analyse",
+        ),
+        ("POST", "/api/v1/incidents/{incident_id}/analyse/"): Op(
+            probe=incident_rows(), writes=True, permission="incidents.analyse"
+        ),
+        ("POST", "/api/v1/incidents/{incident_id}/postmortem/"): Op(
+            body=lambda w: {"summary": "The refund worker dropped errors.", "broken_assumption": "Errors are logged."},
+            probe=incident_rows("postmortem"),
+            writes=True,
+            permission="incidents.analyse",
+        ),
+        ("POST", "/api/v1/incidents/{incident_id}/close/"): Op(
+            body=lambda w: {"note": "remediated"}, probe=incident_rows(), writes=True, permission="incidents.close"
+        ),
+        ("POST", "/api/v1/incidents/{incident_id}/visibility/"): Op(
+            body=lambda w: {"public": True}, probe=incident_rows(), writes=True, permission="incidents.publish"
+        ),
+        ("POST", "/api/v1/incidents/{incident_id}/first-missed-signal/"): Op(
+            body=lambda w: {**SIGNAL, "at": (timezone.now() - timedelta(days=1)).isoformat()},
+            probe=incident_rows(),
+            writes=True,
+            permission="incidents.analyse",
+        ),
+        ("POST", "/api/v1/incidents/{incident_id}/first-missed-signal/derive/"): Op(
+            probe=incident_rows(), writes=True, permission="incidents.analyse"
+        ),
+        ("POST", "/api/v1/incidents/{incident_id}/notes/"): Op(
+            body=lambda w: {"body": "Refunds resumed at 17:40."},
+            probe=incident_rows("notes"),
+            writes=True,
+            permission="incidents.note",
+        ),
+        ("PATCH", "/api/v1/incidents/{incident_id}/notes/{note_id}/"): Op(
+            body=lambda w: {"body": "Support saw the first ticket at 09:10."},
+            probe=incident_rows("notes"),
+            writes=True,
+            permission="incidents.edit_note",
+        ),
+    }
+)
+HTML.update(
+    {
+        ("POST", "/incidents/new/"): Op(
+            body=lambda w: {
+                **incident_report(w),
+                "visible_at": (timezone.now() - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S"),
+                "lookback_days": "30",
+            },
+            probe=incident_rows(),
+        ),
+        ("POST", "/incidents/<int:incident_id>/postmortem/"): Op(
+            body=lambda w: {
+                "summary": "The refund worker dropped errors.",
+                "broken_assumption": "Errors are logged.",
+                "rem-TOTAL_FORMS": "0",
+                "rem-INITIAL_FORMS": "0",
+            },
+            probe=incident_rows("postmortem"),
+        ),
+        ("POST", "/incidents/<int:incident_id>/notes/<int:note_id>/"): Op(
+            body=lambda w: {"body": "Support saw the first ticket at 09:10."}, probe=incident_rows("notes")
+        ),
+        ("POST", "/incidents/<int:incident_id>/<slug:action>/"): Op(probe=incident_rows()),
+    }
+)
+INCIDENT_READERS = frozenset({"vendor_a_owner", "vendor_a_member", "buyer_a_owner", "buyer_a_member", "staff"})
+LEAKS.update(
+    {
+        ("api", "GET", "/api/v1/incidents/", INCIDENTS_LISTED): (
+            lambda w, r: w.incidents["open"] in {item["id"] for item in _items(r)},
+            INCIDENT_READERS,
+        ),
+        ("html", "GET", "/incidents/", INCIDENTS_LISTED): (
+            lambda w, r: INCIDENT_TITLE in r.content.decode(),
+            INCIDENT_READERS,
+        ),
+    }
+)
+
+
+# --- diligence reports (reputation.report, report_jobs): Buyer A's owner's PDF render jobs, one done and one failed
+# (made in the cells that name them); a render queued in a cell never runs (its on-commit never comes) -----------
+
+DONE_JOB = "Buyer A owner's report job (done)"
+FAILED_JOB = "Buyer A owner's report job (failed)"
+REPORT_AGENTS = "?agents=vendor A's agent"
+COMPARED = "?agents=vendor A's agent and vendor B's agent"
+
+
+def buyer_a_report_job(w: World, status: str) -> Any:
+    from django.core.files.base import ContentFile
+
+    from reputation.models import ReportJob
+
+    job, made = ReportJob.objects.get_or_create(
+        requester=w.users["buyer_a_owner"],
+        agents=[w.agent.slug],
+        status=status,
+        defaults={"progress": 100 if status == "done" else 40, "twin": "{}", "error": "" if status == "done" else "X"},
+    )
+    if made and status == "done":
+        job.file.save(f"matrix-{job.pk}.pdf", ContentFile(b"%PDF-1.7\n%%EOF\n"), save=True)
+    return job
+
+
+def vendor_b_agent(w: World) -> Agent:
+    found = Agent.objects.filter(slug="helix").first()
+    return found or pact_services.agent_create(
+        user=w.users["vendor_b_owner"], name="Helix", slug="helix", consequence_level="medium"
+    )
+
+
+def report_rows(w: World) -> Any:
+    from reputation.models import ReportJob
+
+    return rows_of(ReportJob, "status", "progress", "error")(w)
+
+
+OBJECTS.update(
+    {
+        "Buyer A owner's report job": lambda w: ({"job_id": buyer_a_report_job(w, "done").pk}, {}),
+        DONE_JOB: lambda w: ({"job_id": buyer_a_report_job(w, "done").pk}, {}),
+        FAILED_JOB: lambda w: ({"job_id": buyer_a_report_job(w, "failed").pk}, {}),
+        "vendor A's agent, ?format=pdf": lambda w: ({"slug": w.agent.slug}, {"format": "pdf"}),
+        REPORT_AGENTS: lambda w: ({}, {"agents": w.agent.slug}),
+        COMPARED: lambda w: ({}, {"agents": f"{w.agent.slug},{vendor_b_agent(w).slug}"}),
+    }
+)
+API.update(
+    {
+        ("GET", "/api/v1/agents/{slug}/report/"): Op(probe=report_rows),
+        ("POST", "/api/v1/reports/{job_id}/retry/"): Op(probe=report_rows, writes=True),
+    }
+)
+HTML.update(
+    {
+        ("POST", "/agents/<slug:slug>/report/pdf/"): Op(probe=report_rows),
+        ("POST", "/compare/report/pdf/"): Op(probe=report_rows),
+        ("POST", "/reports/<int:job_id>/retry/"): Op(probe=report_rows),
+    }
+)
+
+
+def _differs_from_anonymous(w: World, response: Any) -> bool:
+    """True when the comparison differs from what an anonymous visitor is shown (public data only)."""
+    anonymous = APIClient().get("/api/v1/compare/", {"agents": f"{w.agent.slug},{vendor_b_agent(w).slug}"})
+    assert anonymous.status_code == 200, anonymous.content
+
+    def strip(body: Any) -> Any:
+        # the moments of the read itself (an agent never scored yet is in its first tier since "now")
+        agents = [{k: v for k, v in agent.items() if k != "tier_since"} for agent in body["agents"]]
+        return {**body, "agents": agents, "computed_at": None}
+
+    return strip(json.loads(response.content)) != strip(json.loads(anonymous.content))
+
+
+LEAKS.update({("api", "GET", "/api/v1/compare/", COMPARED): (_differs_from_anonymous, frozenset())})
+LEAKS.update(
+    {
+        # restricted evidence is named in "withheld" for whoever may not see it, and for nobody else
+        ("api", "GET", "/api/v1/agents/{slug}/report/", "vendor A's agent"): (
+            lambda w, r: not json.loads(r.content)["withheld"],
+            SEES_RESTRICTED,
+        ),
+    }
+)

@@ -54,6 +54,26 @@ LOCKS = re.compile(r"\bFOR (NO KEY )?UPDATE\b", re.IGNORECASE)
 # its row (no row is added, so the row counts below still must not move). Nothing else: the session row is
 # written by force_login, before the counts are taken, and a GET that only reads the session never saves it.
 ALLOWED_UPDATES = {"vendor-token": {"accounts_apitoken"}}
+# A buyer's read of one restricted record (its page and API, its proof, its attachment) or of a bundle holding
+# restricted records appends to the vendor's access log, by design (evidence.access_requests.access_log_write: who
+# outside the vendor saw what; tests/evidence/test_access_requests.py checks that append). Exactly those reads, by
+# exactly that reader, may insert into exactly that table.
+ACCESS_LOG = "evidence_accesslogentry"
+LOGGED_READS = {
+    ("api/v1/evidence/<int:record_id>/", "restricted"),
+    ("api/v1/evidence/<int:record_id>/proof/", "restricted"),
+    ("evidence/<int:record_id>/", "restricted"),
+    ("evidence/<int:record_id>/proof/", "restricted"),
+    ("evidence/<int:record_id>/attachment/", "restricted"),
+    ("api/v1/agents/<slug:slug>/bundle/", ""),
+}
+
+
+def allowed_writes(route: Route, chosen: dict[str, str], who: str) -> set[str]:
+    allowed = set(ALLOWED_UPDATES.get(who, set()))
+    if who == "buyer" and (route.pattern, chosen.get("record_id", "")) in LOGGED_READS:
+        allowed.add(ACCESS_LOG)
+    return allowed
 
 
 @dataclass(frozen=True)
@@ -210,6 +230,7 @@ def build_world() -> World:
         "delivery_id": delivery.pk,
     }
     values.update(ledger_values(buyer=buyer, agent=agent, pact=pact))
+    values.update(new_feature_values(vendor=vendor, colleague=colleague, buyer=buyer, agent=agent))
     return World(
         users={"vendor": vendor, "buyer": buyer}, token=issued.plaintext, values=values, pending_record=pending
     )
@@ -270,10 +291,15 @@ def test_a_get_changes_no_table(world: World, route: Route, chosen: dict[str, st
         response = client.get(url)
     after = row_counts()
     assert response.status_code < 500, (url, response.status_code)
-    changed = {table: (before[table], after.get(table)) for table in before if before[table] != after.get(table)}
+    allowed = allowed_writes(route, chosen, who)
+    changed = {
+        table: (before[table], after.get(table))
+        for table in before
+        if before[table] != after.get(table) and not (table == ACCESS_LOG and table in allowed)
+    }
     assert not changed, f"GET {url} as {who} changed row counts: {changed}"
     assert set(after) == set(before), f"GET {url} as {who} created or dropped tables"
-    unexpected = written_tables(queries.captured_queries) - ALLOWED_UPDATES.get(who, set())
+    unexpected = written_tables(queries.captured_queries) - allowed
     assert not unexpected, f"GET {url} as {who} wrote to {sorted(unexpected)}"
     locks = [q["sql"][:120] for q in queries.captured_queries if LOCKS.search(q["sql"])]
     assert not locks, f"GET {url} as {who} locked rows: {locks}"
@@ -343,3 +369,63 @@ def ledger_values(*, buyer: Any, agent: Any, pact: Any) -> dict[str, int]:
         cure_ends_at=timezone.now() - timedelta(days=1),
     )
     return {"engagement_id": engagement.pk, "entry_id": entry.pk}
+
+
+def new_feature_values(*, vendor: Any, colleague: Any, buyer: Any, agent: Any) -> dict[str, Any]:
+    """Northwind's pending access request, an incident of the vendor with a note on it, a PDF render job of the
+    buyer's (failed), and its dispute: the access-request, incident, report and dispute pages' ids."""
+    from evidence.access_requests import access_request_create
+    from incidents.services import incident_create, note_add
+    from reputation.models import ReportJob
+
+    request = access_request_create(user=buyer, agent=agent, reason="Diligence before the pilot.")
+    incident = incident_create(
+        user=colleague,
+        agent=agent,
+        title="Refunds silently failed",
+        severity="major",
+        visible_at=timezone.now() - timedelta(hours=2),
+        detected_by="customer complaints",
+    )
+    note = note_add(user=colleague, incident=incident, body="Support saw the first ticket at 09:12.")
+    job = ReportJob.objects.create(requester=buyer, agents=[agent.slug], status=ReportJob.Status.FAILED, error="X")
+    return {
+        **dispute_values(buyer=buyer, agent=agent),
+        "request_id": request.pk,
+        "incident_id": incident.pk,
+        "note_id": note.pk,
+        "action": "analyse",  # a POST-only route: a GET is refused (405) and writes nothing
+        "job_id": job.pk,
+    }
+
+
+def dispute_values(*, buyer: Any, agent: Any) -> dict[str, int]:
+    """Northwind (engaging the agent) disputes a verdict, with an attachment; an arbiter declares a conflict."""
+    import base64 as b64
+
+    from disputes.conflicts import conflict_declare
+    from disputes.filing import dispute_file
+    from disputes.models import SubmissionAttachment
+    from tests.factories import UserFactory
+    from verdicts.models import Verdict
+
+    verdict = Verdict.objects.filter(agent=agent, is_current=True).order_by("pk").first()
+    dispute = dispute_file(
+        user=buyer,
+        agent=agent,
+        subject={"type": "verdict", "id": verdict.pk},
+        claim_type="breach_not_recorded",
+        requested_remedy="Record the breach.",
+        statement="Our own logs show failures the telemetry missed.",
+        attachments=[
+            {
+                "filename": "logs.txt",
+                "content_type": "text/plain",
+                "data_base64": b64.b64encode(b"request logs").decode(),
+            }
+        ],
+    )
+    arbiter = UserFactory(username="reads-arbiter", is_arbiter=True)
+    conflict = conflict_declare(user=arbiter, organization=buyer.organization.slug, note="a former employer")
+    attachment = SubmissionAttachment.objects.get(submission__dispute=dispute)
+    return {"dispute_id": dispute.pk, "attachment_id": attachment.pk, "conflict_id": conflict.pk}

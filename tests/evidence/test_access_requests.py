@@ -288,12 +288,12 @@ ROLES = [
 # (action, state it is tried in, body) -> status per role
 TRANSITIONS: dict[tuple[str, str], list[int]] = {
     #                      anon vo   vm   vbo  bo   bm   bbo  arb  staff out
-    ("approve", "pending"): [401, 200, 403, 404, 403, 403, 404, 404, 404, 404],
-    ("deny", "pending"): [401, 200, 403, 404, 403, 403, 404, 404, 404, 404],
-    ("revoke", "approved"): [401, 200, 403, 404, 403, 403, 404, 404, 404, 404],
-    ("reactivate", "revoked"): [401, 200, 403, 404, 403, 403, 404, 404, 404, 404],
-    ("accept-nda", "awaiting_nda"): [401, 403, 403, 404, 200, 200, 404, 404, 404, 404],
-    ("detail", "pending"): [401, 200, 200, 404, 200, 200, 404, 404, 404, 404],
+    ("approve", "pending"): [401, 200, 403, 404, 403, 403, 404, 404, 403, 404],
+    ("deny", "pending"): [401, 200, 403, 404, 403, 403, 404, 404, 403, 404],
+    ("revoke", "approved"): [401, 200, 403, 404, 403, 403, 404, 404, 403, 404],
+    ("reactivate", "revoked"): [401, 200, 403, 404, 403, 403, 404, 404, 403, 404],
+    ("accept-nda", "awaiting_nda"): [401, 403, 403, 404, 200, 200, 404, 404, 403, 404],
+    ("detail", "pending"): [401, 200, 200, 404, 200, 200, 404, 404, 200, 404],
 }
 BODIES = {"approve": {"expires_in_days": 30}, "deny": {"reason": "Not now."}, "reactivate": {}, "accept-nda": {}}
 
@@ -377,7 +377,8 @@ def test_the_list_shows_a_buyer_its_own_and_a_vendor_its_incoming(
     assert ids("buyer_b_owner") == {theirs.pk}
     assert ids("vendor_member") == {mine.pk, theirs.pk}
     assert ids("vendor_b_owner") == {elsewhere.pk}
-    assert ids("staff") == ids("arbiter") == ids("outsider") == set()
+    assert ids("staff") == {mine.pk, theirs.pk, elsewhere.pk}  # read-only, as staff see every grant
+    assert ids("arbiter") == ids("outsider") == set()
     assert ids("buyer_owner", f"?agent={agent.slug}") == {mine.pk}
     access.access_request_approve(user=cast["vendor_owner"], access_request=mine)
     assert ids("vendor_owner", "?status=pending") == {theirs.pk}
@@ -909,7 +910,7 @@ def test_a_deny_without_a_reason_on_the_page_is_a_400_and_a_refused_state_a_mess
         ("vendor_member", "approve", 403),
         ("buyer_owner", "approve", 403),
         ("buyer_b_owner", "approve", 404),
-        ("staff", "deny", 404),
+        ("staff", "deny", 403),
         ("arbiter", "revoke", 404),
         ("vendor_owner", "accept-nda", 403),
     ],
@@ -946,9 +947,9 @@ def test_the_buyer_page_shows_the_nda_and_records_the_clickwrap(
 
 
 def test_the_requests_page_is_for_buyers_and_vendors(cast: dict[str, User], web: Callable[[User], Client]) -> None:
-    for role in ("buyer_owner", "buyer_member", "vendor_owner", "vendor_member"):
+    for role in ("buyer_owner", "buyer_member", "vendor_owner", "vendor_member", "staff"):
         assert web(cast[role]).get("/access-requests/").status_code == 200
-    for role in ("arbiter", "staff", "outsider"):
+    for role in ("arbiter", "outsider"):
         assert web(cast[role]).get("/access-requests/").status_code == 403
     assert Client().get("/access-requests/").status_code == 302
     assert web(cast["buyer_owner"]).get("/access-requests/?status=nope").status_code == 400
@@ -1065,3 +1066,30 @@ def test_downloading_the_bundle_writes_the_access_log(
     tlog.checkpoint_sign()
     assert api(buyer).get(f"/api/v1/agents/{agent.slug}/bundle/").status_code == 200
     assert list(AccessLogEntry.objects.values_list("record_id", "via")) == [(logged.pk, "bundle")]
+
+
+def test_staff_read_every_request_and_decide_none(
+    agent: Agent,
+    buyer: User,
+    buyer_b: User,
+    staff: User,
+    api: Callable[[User], APIClient],
+    web: Callable[[User], Client],
+) -> None:
+    """Staff see access requests read-only, as they see every grant: the list, the detail (with no actions) and the
+    page; every decision is a 403 that leaves the request as it was."""
+    mine, theirs = ask(buyer, agent), ask(buyer_b, agent)
+    client = api(staff)
+    assert {r["id"] for r in client.get("/api/v1/access-requests/").json()["results"]} == {mine.pk, theirs.pk}
+    detail = client.get(f"/api/v1/access-requests/{mine.pk}/")
+    assert detail.status_code == 200 and detail.json()["actions"] == []
+    for action, body in (("approve", {"expires_in_days": 30}), ("deny", {"reason": "No."}), ("accept-nda", {})):
+        assert client.post(f"/api/v1/access-requests/{mine.pk}/{action}/", body, format="json").status_code == 403
+        assert web(staff).post(f"/access-requests/{mine.pk}/{action}/", {"reason": "No."}).status_code == 403
+    page = web(staff).get("/access-requests/")
+    assert page.status_code == 200 and 'data-testid="approve-form"' not in page.content.decode()
+    assert {r.pk for r in page.context["page"].object_list} == {mine.pk, theirs.pk}
+    assert (
+        AccessRequest.objects.get(pk=mine.pk).status == "pending"
+        and not AccessRequestEvent.objects.filter(actor=staff).exists()
+    )
