@@ -4,10 +4,10 @@ probation, or a logged access decision allowed it, while one of its critical cla
 Gathered here (four queries: verdict rows of the agent's clauses, their versions' critical clause ids, tier
 changes, the decisions the reader may see) and computed by the pure ``trustcore.degradation.intervals``. The
 system's own tiers show 0 s (a property test over generated histories, and a test on real rows); only a buyer
-policy that allowed during the failure shows time, and the report names the policy and why. Policies have no
-explicit grace period yet (``critical_grace_hours``, to come in ``reputation.policies``): until they do, every
-allowing decision while a critical clause failed is reported as time, "policy N allowed while <clause> was
-breached".
+policy that allowed during the failure shows time, and the report names the policy and why. The portal denies a
+suspended agent under every policy (``reputation.policies``: the ``not_suspended`` condition) unless the policy
+grants explicit grace (``critical_grace_hours``): an allow inside that grace is marked ``within_grace`` with the
+policy's words; any other allowing time is reported as it is, "policy N allowed while <clause> was breached".
 
 Who reads it (``incidents.view_degradation``): the agent's vendor's members, members of buyer organizations
 engaging it, staff. Decisions are shown as everywhere else: a buyer sees its own organization's, the vendor none
@@ -82,6 +82,12 @@ def compute(*, agent: Agent, decisions: Any, now: datetime, grace: Mapping[int, 
         .values_list("at", "policy_id", "result", "policy__name")
     )
     names = {policy: name for _, policy, _, name in seen}
+    if grace is None:  # what each policy's revisions said (the most any of the decisions applied)
+        grace = {}
+        for policy, rules in decisions.filter(agent=agent, at__lte=now).values_list("policy_id", "revision__rules"):
+            hours = (rules or {}).get("critical_grace_hours") or 0
+            if hours:
+                grace[policy] = max(grace.get(policy, 0.0), hours * 3600.0)
     found = degradation.intervals(
         failing=[(start, end, clause) for start, end, clause, _ in spans],
         tiers=tier_history(agent.pk, now),
@@ -105,8 +111,10 @@ def compute(*, agent: Agent, decisions: Any, now: datetime, grace: Mapping[int, 
         if interval.policy is not None:
             why = f"policy {interval.policy} allowed while {interval.clause} was {status}"
             seconds_of_grace = (grace or {}).get(interval.policy)
-            if seconds_of_grace:
+            if seconds_of_grace and interval.within_grace:
                 why += f" ({degradation.explain_grace(interval.policy, seconds_of_grace)})"
+            elif seconds_of_grace:
+                why += " (past the grace it grants)"
         else:
             why = f"tier {interval.held} held while {interval.clause} was {status}"
         intervals.append(
@@ -119,6 +127,7 @@ def compute(*, agent: Agent, decisions: Any, now: datetime, grace: Mapping[int, 
                 "policy_name": names.get(interval.policy) if interval.policy is not None else None,
                 "status": status,
                 "seconds": interval.seconds,
+                "within_grace": interval.within_grace,
                 "reason": why,
             }
         )

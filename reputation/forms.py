@@ -23,6 +23,13 @@ class PolicyForm(forms.Form):
     max_evidence_age_days = forms.IntegerField(
         min_value=1, max_value=3650, required=False, label="Evidence at most this many days old"
     )
+    critical_grace_hours = forms.IntegerField(
+        min_value=0,
+        max_value=168,
+        required=False,
+        label="Grace for a suspended agent (hours)",
+        help_text="Empty or 0: a suspended agent is denied at once (recommended).",
+    )
     consequence_levels = forms.MultipleChoiceField(
         choices=ConsequenceLevel.choices,
         required=False,
@@ -39,6 +46,7 @@ class PolicyForm(forms.Form):
             "min_lower_bound": data.get("min_lower_bound"),
             "max_open_disputes": data.get("max_open_disputes"),
             "max_evidence_age_days": data.get("max_evidence_age_days"),
+            "critical_grace_hours": data.get("critical_grace_hours") or None,
         }
         clauses = (data.get("required_clauses") or "").replace(",", " ").split()
         if clauses:
@@ -51,7 +59,16 @@ class PolicyForm(forms.Form):
     def initial_for(cls, name: str, rules: dict[str, Any]) -> dict[str, Any]:
         return {
             "name": name,
-            **{k: rules.get(k) for k in ("min_tier", "min_lower_bound", "max_open_disputes", "max_evidence_age_days")},
+            **{
+                k: rules.get(k)
+                for k in (
+                    "min_tier",
+                    "min_lower_bound",
+                    "max_open_disputes",
+                    "max_evidence_age_days",
+                    "critical_grace_hours",
+                )
+            },
             "required_clauses": ", ".join(rules.get("required_clauses", [])),
             "consequence_levels": rules.get("consequence_levels", []),
         }

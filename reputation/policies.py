@@ -14,7 +14,15 @@ condition               passes when                                             
 ``max_evidence_age_days``  every current verdict's freshest evidence is at      the oldest age in days, over the
                         most that many days old                                 verdicts the caller may see
 ``consequence_levels``  the agent's consequence level is one of these           the level
+``not_suspended``       always checked when the agent is suspended (a critical   ``suspended``
+                        clause breached or stale, or a ruling's cap): fails,
+                        unless the policy's ``critical_grace_hours`` (0–168)
+                        has not yet run out since the suspension
 ======================  ======================================================  =================================
+
+Trust never outlives the signal by default: a suspended agent is denied under every policy, whatever else it
+asks; only a policy that says so (``critical_grace_hours``) allows it for that long, and the trust-after-
+degradation report names those policies (incidents.degradation).
 
 A verdict resting on restricted evidence the caller may not see is judged by its status (``required_clause``)
 and left out of the evidence age (its freshness is withheld from the caller, docs/evaluation.md).
@@ -49,6 +57,7 @@ from verdicts.selectors import shown
 
 CLAUSE_ID = re.compile(r"[a-z0-9][a-z0-9_.-]{0,62}")
 RULE_FIELDS = (
+    "critical_grace_hours",
     "min_tier",
     "min_lower_bound",
     "max_open_disputes",
@@ -117,6 +126,10 @@ def clean_rules(data: dict[str, Any]) -> dict[str, Any]:
                 raise InvalidPolicy(f"{shown} is not a clause id.", field="required_clauses")
         if clauses:  # an empty list is no condition (it must not make a policy that allows everything)
             rules["required_clauses"] = list(dict.fromkeys(clauses))
+    if data.get("critical_grace_hours") is not None:
+        rules["critical_grace_hours"] = _number(
+            data["critical_grace_hours"], "critical_grace_hours", low=0, high=168, whole=True
+        )
     if data.get("consequence_levels") is not None:
         levels = data["consequence_levels"]
         allowed = [level.value for level in ConsequenceLevel]
@@ -286,6 +299,20 @@ def decision_evaluate(
                 f"consequence level {agent.consequence_level} is not allowed",
             )
         )
+    grace = rules.get("critical_grace_hours", 0)
+    if reputation.tier == "suspended":
+        since = getattr(reputation, "tier_since", None) or now
+        held_hours = max(0.0, (now - since).total_seconds() / 3600)
+        within = grace > 0 and held_hours <= grace
+        checks.append(
+            _condition(
+                "not_suspended",
+                f"not suspended (or within {grace} h of grace)" if grace else "not suspended",
+                "suspended",
+                within,
+                f"the agent is suspended (a critical clause breached or stale) since {since:%Y-%m-%d %H:%M} UTC",
+            )
+        )
     conditions = [condition for condition, _ in checks]
     reasons = [reason for condition, reason in checks if not condition["passed"]]
     return Evaluated(
@@ -306,7 +333,7 @@ def decision_evaluate(
 # authorization matrix checks cell by cell.
 _AGENT = Columns(Agent, "a", ["id", "organization", "name", "slug", "consequence_level"])
 _REPUTATION = Columns(
-    Reputation, "r", ["agent", "score", "lower_bound", "tier", "algorithm", "log_size", "computed_at"]
+    Reputation, "r", ["agent", "score", "lower_bound", "tier", "tier_since", "algorithm", "log_size", "computed_at"]
 )
 _POLICY = Columns(AccessPolicy, "p", ["id", "organization", "name", "revision", "archived_at"])
 _REVISION = Columns(PolicyRevision, "pr", ["id", "policy", "number", "rules"])

@@ -49,6 +49,14 @@ class PolicyInput(serializers.Serializer):
         min_length=1,
         help_text="null or absent: no condition on the agent's consequence level.",
     )
+    critical_grace_hours = serializers.IntegerField(
+        min_value=0,
+        max_value=168,
+        required=False,
+        allow_null=True,
+        help_text="A suspended agent (a critical clause breached or stale) is denied under every policy; this many "
+        "hours after the suspension it still is allowed (the trust-after-degradation report names such policies).",
+    )
 
 
 class PolicyOutput(serializers.Serializer):

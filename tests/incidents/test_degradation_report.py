@@ -106,3 +106,23 @@ def engaged_buyer(agent, vendor, db):
         user=user, agent=agent, monthly_fee="1000.00", currency="EUR", starts_on=timezone.localdate().replace(day=1)
     )
     return user
+
+
+def test_a_policys_explicit_grace_is_named_and_time_past_it_is_not(history, agent, buyer, engaged_buyer) -> None:
+    from reputation.engagements import engagement_start
+
+    engagement_start(user=buyer, agent=agent, monthly_fee="100.00", currency="EUR", starts_on=timezone.localdate())
+    breach = Verdict.objects.filter(pact=history, clause_id="resolution-rate", status="breached").earliest(
+        "computed_at"
+    )
+    organization = Organization.objects.get(name="Northwind Bank")
+    policy = policy_create(
+        user=buyer, organization=organization, name="Grace", rules={"min_tier": "probation", "critical_grace_hours": 2}
+    )
+    _log(policy, agent, result="allow", at=breach.computed_at)
+    _log(policy, agent, result="deny", at=breach.computed_at + timedelta(hours=3))
+    body = degradation.report(user=buyer, agent=agent, now=T0 + timedelta(days=40))
+    inside, past = body["intervals"]
+    assert (inside["within_grace"], inside["seconds"]) == (True, 2 * 3600.0)
+    assert "grants 2 h of grace" in inside["reason"]
+    assert (past["within_grace"], past["seconds"]) == (False, 3600.0) and "past the grace" in past["reason"]
