@@ -364,6 +364,10 @@ SPECTACULAR_SETTINGS = {
         "EngagementStatusEnum": ["active", "scheduled", "ended"],
         "LedgerEntryStatusEnum": "reputation.models.LedgerEntry.Status",
         "PactVersionStatusEnum": "pacts.models.PactVersion.Status",
+        "AccessRequestStatusEnum": ["pending", "approved", "denied", "expired", "revoked"],
+        "IncidentStatusEnum": "incidents.models.Status",
+        "MissedSignalTypeEnum": "incidents.models.SignalType",
+        "IncidentOriginTypeEnum": "incidents.models.OriginType",
     },
 }
 

@@ -147,7 +147,7 @@ class SignalInput(serializers.Serializer):
     )
 
 
-class NoteInput(serializers.Serializer):
+class IncidentNoteInput(serializers.Serializer):
     body = serializers.CharField(max_length=5000)
     at = StrictDateTimeField(
         required=False, allow_null=True, default=None, help_text="The moment it is about (default now)."

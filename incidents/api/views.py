@@ -382,7 +382,7 @@ def _note_add(*, user: Any, incident: Incident, **fields: Any) -> Any:
 ACTION_VIEWS["notes"] = _action_view(
     "notes",
     "incidents.note",
-    s.NoteInput,
+    s.IncidentNoteInput,
     _note_add,
     "Add a note beside the timeline at a moment (default now): the vendor's members, the reporting organization's "
     "members, staff.",
