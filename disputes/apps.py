@@ -17,7 +17,7 @@ class DisputesConfig(AppConfig):
         - the menu: Disputes for the parties, the arbiter queue for arbiters and staff, precedent for everyone.
         """
         from disputes import tasks  # noqa: F401  (registers the beat's task in every worker)
-        from disputes.hooks import clauses_under_dispute, entries_under_dispute, open_dispute_count
+        from disputes.hooks import clauses_under_dispute, entries_under_dispute, open_dispute_count_sql
         from disputes.rulings import ruling_caps, ruling_overrides, ruling_penalties
         from disputes.submissions import logged_submissions
         from reputation import ledger, policies
@@ -30,7 +30,7 @@ class DisputesConfig(AppConfig):
             (verdict_hooks.overrides, ruling_overrides),
             (reputation_services.penalty_sources, ruling_penalties),
             (reputation_services.tier_caps, ruling_caps),
-            (policies.open_disputes, open_dispute_count),
+            (policies.open_disputes_sql, open_dispute_count_sql),  # read inside the decision's one query
             (ledger.held_entries, entries_under_dispute),
             (log_hooks.logged_data, logged_submissions),
         )

@@ -17,8 +17,16 @@ def clauses_under_dispute(agent_id: int) -> set[tuple[int, str]]:
     )
 
 
-def open_dispute_count(agent_id: int) -> int:
-    return Dispute.objects.open().filter(agent_id=agent_id).count()
+def open_dispute_count_sql() -> str:
+    """How many disputes about the agent are open, as a scalar SQL expression over the agent column ``a.id``
+    (``reputation.policies.open_disputes_sql``: a decision reads it in its one query)."""
+    from disputes.models import TERMINAL
+
+    terminal = ", ".join(f"'{status}'" for status in TERMINAL)  # our own constants, never input
+    return (
+        f"(SELECT COUNT(*) FROM {Dispute._meta.db_table} d "  # noqa: S608
+        f"WHERE d.agent_id = a.id AND d.status NOT IN ({terminal}))"
+    )
 
 
 def entries_under_dispute(entry_ids: list[int]) -> set[int]:

@@ -178,3 +178,18 @@ def test_a_credit_under_dispute_waits_for_the_ruling(file, observe, agent, vendo
     assert ledger_cure_sweep(now=after_cure) == 1
     entry.refresh_from_db()
     assert entry.status == "owed"
+
+
+def test_a_policys_max_open_disputes_counts_this_agents_open_disputes(file, buyer, agent, vendor) -> None:
+    """The count is read inside the decision's one query (reputation.policies.open_disputes_sql)."""
+    from reputation.policies import decide, policy_create
+
+    policy = policy_create(
+        user=buyer, organization=buyer.organization, name="No disputes", rules={"max_open_disputes": 0}
+    )
+    assert decide(user=buyer, slug=agent.slug, policy_id=policy.pk).evaluated.result == "allow"
+    dispute = file()
+    denied = decide(user=buyer, slug=agent.slug, policy_id=policy.pk).evaluated
+    assert denied.result == "deny" and "1 open dispute(s), at most 0" in denied.reasons
+    workflow.dispute_withdraw(user=buyer, dispute=dispute)
+    assert decide(user=buyer, slug=agent.slug, policy_id=policy.pk).evaluated.result == "allow"
