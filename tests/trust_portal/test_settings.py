@@ -241,6 +241,7 @@ MALFORMED: dict[str, tuple[str, dict[str, str]]] = {
     "IDEMPOTENCY_KEY_TTL_HOURS": ("1", {}),
     "VERDICT_SWEEP_SECONDS": ("1", {}),
     "LEDGER_SWEEP_SECONDS": ("1", {}),
+    "DISPUTE_SWEEP_SECONDS": ("1", {}),
     "LOG_ORIGIN": ("trust portal", {}),
     "LOG_SIGNING_KEY_FILE": ("log-key.pem", {}),
     "CHECKPOINT_SECONDS": ("0", {}),
