@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from disputes.models import Ruling
-from incidents import services
+from incidents import demo_warning, services
 from incidents.models import Incident
 from pacts.models import Agent
 
@@ -315,4 +315,4 @@ def seed(out: TextIO) -> list[tuple[str, str, str]]:
         f"incidents: {sum(states.values())} incidents ({', '.join(f'{s} {n}' for s, n in sorted(states.items()))}), "
         "postmortems across every structural weakness, one repeat\n"
     )
-    return []
+    return demo_warning.seed(out)  # an early warning nine days before a breach, and a finished replay
