@@ -40,7 +40,7 @@ from typing import Any
 
 from django.conf import settings
 
-from evidence.models import EvidenceRecord
+from evidence.models import EvidenceRecord, Visibility
 from pacts.models import Agent, Pact, PactClause, PactVersion
 from reputation.models import ScoreEvent, TierChange
 from trustcore import score as core
@@ -92,11 +92,15 @@ class KnownEvidence:
     days: dict[str, dict[tuple[datetime, Key], _Bucket]] = field(default_factory=dict)
     hours: dict[str, dict[tuple[datetime, Key], _Bucket]] = field(default_factory=dict)
     raw: dict[str, dict[datetime, list[Obs]]] = field(default_factory=dict)
+    restricted_ids: frozenset[Any] = frozenset()  # the restricted records' ids
+    restricted: dict[str, list[datetime]] = field(default_factory=dict)  # known restricted records' observed_to
 
     def advance(self, moment: datetime) -> None:
         while self.position < len(self.rows) and self.rows[self.position][0] <= moment:
             obs = self.rows[self.position][1]
             self.position += 1
+            if obs.id in self.restricted_ids:
+                self.restricted.setdefault(obs.metric, []).append(obs.observed_to)
             for table, start in ((self.days, day_start(obs.observed_to)), (self.hours, hour_start(obs.observed_to))):
                 slot = table.setdefault(obs.metric, {})
                 bucket = slot.get((start, obs.key))
@@ -109,6 +113,12 @@ class KnownEvidence:
                     bucket.oldest = min(bucket.oldest, obs.observed_to)
                     bucket.records += 1
             self.raw.setdefault(obs.metric, {}).setdefault(hour_start(obs.observed_to), []).append(obs)
+
+    def rests_on_restricted(self, spec: ClauseSpec, now: datetime) -> bool:
+        """``verdicts.evaluation.rests_on_restricted`` as it answered then: known restricted evidence of the
+        clause's metric lies in its window."""
+        start = now - timedelta(days=spec.window_days)
+        return any(observed_to >= start for observed_to in self.restricted.get(spec.metric, ()))
 
     def verdict(self, spec: ClauseSpec, now: datetime) -> Any:
         """``verdicts.evaluation.clause_verdict`` over these summaries (same parts, same pure function)."""
@@ -297,9 +307,15 @@ def replay(
     knowledge: str | None = None,
     until: datetime,
     progress: Callable[[float], None] | None = None,
+    sees_restricted: bool = True,
 ) -> Result:
     """Replay ``pact`` under ``version`` (None: the versions actually in force) from the agent's first verdict to
-    ``until``; with ``policy_rules``, the decisions that policy would have answered at each moment."""
+    ``until``; with ``policy_rules``, the decisions that policy would have answered at each moment.
+
+    ``sees_restricted`` False (a requester who may not see the agent's restricted evidence): the policy decides
+    over the verdicts as that requester is shown them (``verdicts.selectors.shown``): a clause resting on
+    restricted evidence keeps its status, its freshness is withheld, as the portal's own decisions for that
+    reader withhold it; no value derived from restricted evidence reaches the replay."""
     agent_id = agent.pk
     knowledge = knowledge or knowledge_for(agent_id)
     versions = load_versions(agent_id)
@@ -309,9 +325,8 @@ def replay(
         Row(v.pact_id, v.pact_version_id, v.clause_id, v.status, v.computed_at, v.measured, v.samples, v.pk)
         for v in Verdict.objects.filter(agent_id=agent_id, computed_at__lte=until).order_by("computed_at", "id")
     ]
-    records = [
-        (r.received_at, r.observed_to, observation(r))
-        for r in EvidenceRecord.objects.filter(agent_id=agent_id, received_at__lte=until).only(
+    loaded = list(
+        EvidenceRecord.objects.filter(agent_id=agent_id, received_at__lte=until).only(
             "id",
             "kind",
             "metric",
@@ -326,12 +341,18 @@ def replay(
             "dataset_hash",
             "scorer",
             "signed_by_id",
+            "visibility",
         )
-    ]
+    )
+    records = [(r.received_at, r.observed_to, observation(r)) for r in loaded]
+    restricted_ids = frozenset(r.pk for r in loaded if r.visibility == Visibility.RESTRICTED)
     known_from = [
         (received if knowledge == RECEIVED else observed - FUTURE_SKEW, obs) for received, observed, obs in records
     ]
-    known = KnownEvidence(sorted(known_from, key=lambda pair: (pair[0], pair[1].id)))
+    known = KnownEvidence(
+        sorted(known_from, key=lambda pair: (pair[0], pair[1].id)),
+        restricted_ids=frozenset() if sees_restricted else restricted_ids,
+    )
 
     recorded = sorted(
         {r.at for r in actual_rows}
@@ -423,7 +444,10 @@ def replay(
             tiers.append((moment, new_state.tier, change or why))
         state = new_state
         if policy_rules is not None:
-            answer, reasons = _decide(agent, policy_rules, state.tier, result, current, running, moment)
+            withheld = {
+                spec.clause_id for spec in (running.specs if running else ()) if known.rests_on_restricted(spec, moment)
+            }
+            answer, reasons = _decide(agent, policy_rules, state.tier, result, current, running, moment, withheld)
             if not decisions or decisions[-1][1] != answer:
                 decisions.append((moment, answer, reasons))
         if progress is not None and (index % 25 == 0 or index == len(ordered) - 1):
@@ -510,9 +534,10 @@ def _decide(
     current: Mapping[str, Row],
     running: VersionInfo | None,
     moment: datetime,
+    withheld: set[str] | frozenset[str] = frozenset(),
 ) -> tuple[str, list[str]]:
     """The policy's answer at ``moment`` through its own pure function (``decision_evaluate``), open disputes
-    left out (not kept as history)."""
+    left out (not kept as history); the ``withheld`` clauses' freshness withheld, as ``shown`` withholds it."""
     from reputation.models import Reputation
     from reputation.policies import decision_evaluate
 
@@ -520,11 +545,20 @@ def _decide(
         agent=agent, tier=tier, score=result.score, lower_bound=result.lower_bound, computed_at=moment
     )
     clause_ids = set(running.severity) if running is not None else set()
-    verdicts = [
-        Verdict(clause_id=row.clause_id, status=row.status, freshest_at=row.freshest_at, disputed=row.disputed)
-        for clause_id, row in current.items()
-        if clause_id in clause_ids
-    ]
+    verdicts = []
+    for clause_id, row in current.items():
+        if clause_id not in clause_ids:
+            continue
+        hidden = clause_id in withheld
+        verdict = Verdict(
+            clause_id=row.clause_id,
+            status=row.status,
+            freshest_at=None if hidden else row.freshest_at,
+            disputed=row.disputed,
+        )
+        if hidden:
+            verdict.withheld = True  # type: ignore[attr-defined]
+        verdicts.append(verdict)
     rules_now = {k: v for k, v in rules.items() if k != "max_open_disputes"}
     if not rules_now:
         return "allow", ["every condition passed"]

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from accounts.permissions import can_view, require
 from accounts.rules import acts_as_staff
+from evidence.selectors import can_see_restricted
 from incidents import replay as engine
 from incidents.errors import ReplayInvalid
 from incidents.models import Replay
@@ -119,7 +120,9 @@ def replay_run(*, replay_id: int, now: datetime | None = None) -> str:
         Replay.objects.filter(pk=replay_id, status=Replay.Status.RUNNING).update(progress=round(min(share, 1.0), 3))
 
     try:
-        timeline, differences = replay_compute(job.agent, job.params, until=now, progress=progress)
+        timeline, differences = replay_compute(
+            job.agent, job.params, until=now, progress=progress, requester=job.requester
+        )
     except Exception as error:  # kept on the job; the requester sees what went wrong
         log.exception("replay %s failed", replay_id)
         Replay.objects.filter(pk=replay_id, status=Replay.Status.RUNNING).update(
@@ -137,9 +140,10 @@ def replay_run(*, replay_id: int, now: datetime | None = None) -> str:
 
 
 def replay_compute(
-    agent: Agent, params: dict[str, Any], *, until: datetime, progress: Any = None
+    agent: Agent, params: dict[str, Any], *, until: datetime, progress: Any = None, requester: Any = None
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The replayed and actual timelines (JSON) and their differences in words."""
+    """The replayed and actual timelines (JSON) and their differences in words, as ``requester`` may see them
+    (None: everything): a requester who may not see the agent's restricted evidence gets nothing derived from it."""
     pact = Pact.objects.get(pk=params["pact"], agent=agent)
     version = PactVersion.objects.get(pk=params["pact_version_id"]) if "pact_version_id" in params else None
     policy = AccessPolicy.objects.get(pk=params["policy"]) if "policy" in params else None
@@ -155,6 +159,7 @@ def replay_compute(
         knowledge=params.get("knowledge"),
         until=until,
         progress=progress,
+        sees_restricted=requester is None or can_see_restricted(user=requester, agent=agent),
     )
     replayed = timeline_of(result.rows, result.tiers, result.decisions, policy.pk if policy else None)
     actual_verdicts = list(

@@ -152,6 +152,7 @@ class World:
     access_requests: dict[str, int] = field(default_factory=dict)
     # vendor A's incidents (open, public, analysing) and a note on the open one (built by build_incidents)
     incidents: dict[str, int] = field(default_factory=dict)
+    replay: int = 0  # vendor A's owner's replay of the published pact's v1, run (built by build_replays)
 
 
 def build_world() -> World:
@@ -246,6 +247,7 @@ def build_world() -> World:
     build_disputes(world)
     build_access_requests(world)
     build_incidents(world)
+    build_replays(world)
     return world
 
 
@@ -554,6 +556,9 @@ HTML: dict[tuple[str, str], Op] = {
     ("POST", "/evidence/signing-keys/<str:key_id>/revoke/"): Op(probe=rows_of(VendorKey, "revoked_at")),
 }
 
+# Rows whose body is not their operation's (another object of the same operation): by row key.
+BODIES: dict[Key, Callable[[World], Any]] = {}
+
 # Anonymous form posts that legitimately go somewhere other than the sign-in page.
 ANONYMOUS_REDIRECTS_ELSEWHERE = {
     ("POST", "/accounts/login/"),
@@ -767,6 +772,8 @@ def fill(path: str, params: Params) -> str:
 
 def send(cell: Cell, w: World, op: Op, url: str, query: Params) -> Any:
     body = op.body_as(w, cell.role) if op.body_as else op.body(w) if op.body else None
+    if cell.key in BODIES:
+        body = BODIES[cell.key](w)
     if cell.surface == "api":
         api = APIClient()
         if cell.role != "anonymous":
@@ -879,6 +886,7 @@ def test_the_matrix_covers_every_operation_and_route_and_nothing_else() -> None:
     ops = {("api", *key) for key in API} | {("html", *key) for key in HTML}
     assert ops - {(r["surface"], r["method"], r["path"]) for r in rows} == set(), "request recipes without a row"
     assert set(LEAKS) - set(keys) == set(), "leak checks without a row"
+    assert set(BODIES) - set(keys) == set(), "row bodies without a row"
 
 
 def test_the_login_url_is_the_sign_in_page() -> None:
@@ -1716,5 +1724,72 @@ LEAKS.update(
             lambda w, r: not json.loads(r.content)["withheld"],
             SEES_RESTRICTED,
         ),
+    }
+)
+
+
+# --- trust after degradation and replays (incidents.degradation, incidents.replays): vendor A's owner's replay of
+# the published pact's v1, run to done (built with the world; Buyer A engages the agent, from build_disputes).
+# A replay requested in a cell stays queued (its task is queued on a commit that never comes) --------------------
+
+DEGRADED_AGENT = "vendor A's agent (Buyer A engaging it)"
+OWNERS_REPLAY = "vendor A owner's replay"
+REPLAY_PUBLISHED = "vendor A's agent, published pact v1 (published)"
+REPLAY_DRAFT = "vendor A's agent, published pact v2 (draft)"
+REPLAY_POLICY = "vendor A's agent, Buyer A's policy"
+REPLAY_PAGE_PUBLISHED = "vendor A's agent, subject=version:<published pact>/1"
+
+
+def build_replays(w: World) -> None:
+    from incidents import replays
+    from incidents.models import Replay
+
+    job = replays.replay_request(user=w.users["vendor_a_owner"], agent=w.agent, pact=w.published.pk, pact_version=1)
+    assert replays.replay_run(replay_id=job.pk) == "done"
+    assert Replay.objects.get(pk=job.pk).status == Replay.Status.DONE
+    w.replay = job.pk
+
+
+def replay_rows(w: World) -> Any:
+    from incidents.models import Replay
+
+    return rows_of(Replay, "requester_id", "agent_id", "status", "params")(w)
+
+
+OBJECTS.update(
+    {
+        DEGRADED_AGENT: lambda w: ({"slug": w.agent.slug}, {}),
+        OWNERS_REPLAY: lambda w: ({"replay_id": w.replay}, {}),
+        REPLAY_PUBLISHED: lambda w: ({"slug": w.agent.slug}, {}),
+        REPLAY_DRAFT: lambda w: ({"slug": w.agent.slug}, {}),
+        REPLAY_POLICY: lambda w: ({"slug": w.agent.slug}, {}),
+        REPLAY_PAGE_PUBLISHED: lambda w: ({"slug": w.agent.slug}, {}),
+    }
+)
+
+REPLAY_API = "/api/v1/agents/{slug}/replay/"
+API.update(
+    {
+        # the agent has several pacts: the published one is named (the first row's body; the others in BODIES)
+        ("POST", REPLAY_API): Op(
+            body=lambda w: {"pact": w.published.pk, "pact_version": 1},
+            probe=replay_rows,
+            writes=True,
+            permission="incidents.replay",
+        ),
+        ("GET", "/api/v1/agents/{slug}/trust-after-degradation/"): Op(permission="incidents.view_degradation"),
+    }
+)
+HTML.update(
+    {
+        ("POST", "/agents/<slug:slug>/replay/"): Op(
+            body=lambda w: {"subject": f"version:{w.published.pk}/1"}, probe=replay_rows
+        ),
+    }
+)
+BODIES.update(
+    {
+        ("api", "POST", REPLAY_API, REPLAY_DRAFT): lambda w: {"pact": w.published.pk, "pact_version": 2},
+        ("api", "POST", REPLAY_API, REPLAY_POLICY): lambda w: {"pact": w.published.pk, "policy": w.policy.pk},
     }
 )

@@ -107,6 +107,7 @@ VARIANTS: dict[str, list[str]] = {
     "record_id": ["public", "restricted", "signed", "attached", "pending"],
     "pact_id": ["published", "draft_only"],
     "number": ["superseded", "published", "draft"],
+    "replay_id": ["done", "queued"],
 }
 
 
@@ -231,6 +232,7 @@ def build_world() -> World:
     }
     values.update(ledger_values(buyer=buyer, agent=agent, pact=pact))
     values.update(new_feature_values(vendor=vendor, colleague=colleague, buyer=buyer, agent=agent))
+    values.update(replay_values(vendor=vendor, buyer=buyer, agent=agent, pact=pact))
     return World(
         users={"vendor": vendor, "buyer": buyer}, token=issued.plaintext, values=values, pending_record=pending
     )
@@ -429,3 +431,14 @@ def dispute_values(*, buyer: Any, agent: Any) -> dict[str, int]:
     conflict = conflict_declare(user=arbiter, organization=buyer.organization.slug, note="a former employer")
     attachment = SubmissionAttachment.objects.get(submission__dispute=dispute)
     return {"dispute_id": dispute.pk, "attachment_id": attachment.pk, "conflict_id": conflict.pk}
+
+
+def replay_values(*, vendor: Any, buyer: Any, agent: Any, pact: Any) -> dict[str, int]:
+    """A replay of the published version the vendor requested and ran (done: its page draws the chart) and one the
+    buyer requested, still queued (its page polls): the replay pages' and API's ids. Each reader reads its own."""
+    from incidents import replays
+
+    done = replays.replay_request(user=vendor, agent=agent, pact=pact.pk, pact_version=2)
+    assert replays.replay_run(replay_id=done.pk) == "done"
+    queued = replays.replay_request(user=buyer, agent=agent, pact=pact.pk, pact_version=2)
+    return {"replay_id:done": done.pk, "replay_id:queued": queued.pk}

@@ -141,3 +141,56 @@ def test_the_dashboard_shows_warning_lead_times(live, agent, client) -> None:
     page = client.get("/incidents/metrics/")
     assert b'data-testid="metric-warning-lead"' in page.content
     assert b"9 days earlier" in page.content
+
+
+def test_a_policy_replay_withholds_what_rests_on_restricted_evidence(
+    agent, vendor, buyer, client, django_capture_on_commit_callbacks
+) -> None:
+    """A replay is its requester's view: a buyer who may not see the agent's restricted evidence is not told its
+    freshness through the replayed decisions (the portal's own decision for that buyer withholds it, as
+    ``verdicts.selectors.shown`` does); with a grant, the same replay sees it. Regression: the replay decided over
+    every record, so "evidence is 0 days old" (and an allow) came from restricted records alone."""
+    from evidence import services as evidence_services
+
+    pact = pact_services.pact_create(agent=agent, user=vendor, title="Refunds", document=document_with(0.9))
+    pact_services.pact_version_publish(
+        version=pact.versions.get(number=1), user=vendor, now=timezone.now() - timedelta(days=3)
+    )
+    end = timezone.now() - timedelta(minutes=1)
+    common = {
+        "observed_from": (end - timedelta(hours=1)).isoformat(),
+        "observed_to": end.isoformat(),
+        "visibility": "restricted",
+    }
+    evidence_services.evidence_submit(
+        agent=agent,
+        items=[
+            {"kind": "telemetry", "metric": "task_success", "successes": 95, "trials": 100, **common},
+            {"kind": "telemetry", "metric": "latency_ms", "values": [900.0, 990.0, 630.0], **common},
+        ],
+        user=vendor,
+    )
+    agent_evaluate(agent_id=agent.pk)
+    organization = Organization.objects.get(name="Northwind Bank")
+    policy = policy_create(user=buyer, organization=organization, name="Fresh", rules={"max_evidence_age_days": 1})
+    client.force_login(buyer)
+    real = client.get(f"/api/v1/agents/{agent.slug}/decision/", {"policy": policy.pk}).json()
+    assert real["decision"] == "deny" and real["reasons"] == ["a clause has no fresh evidence"]
+
+    def replayed() -> list[dict]:
+        with django_capture_on_commit_callbacks(execute=True):
+            created = client.post(
+                f"/api/v1/agents/{agent.slug}/replay/", {"policy": policy.pk}, content_type="application/json"
+            ).json()
+        job = client.get(f"/api/v1/replays/{created['id']}/").json()
+        assert job["status"] == "done", job
+        return [e for e in job["timeline"] if e["kind"] == "decision"]
+
+    hidden = replayed()
+    assert hidden and {e["value"] for e in hidden} == {"deny"}
+    assert all(e["reasons"] == ["a clause has no fresh evidence"] for e in hidden), hidden
+    assert not any("days old" in reason for e in hidden for reason in e["reasons"])
+
+    evidence_services.access_grant_create(agent=agent, organization=organization, user=vendor)
+    seen = replayed()
+    assert seen[-1]["value"] == "allow", seen  # the grantee sees the fresh restricted evidence
