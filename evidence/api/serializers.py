@@ -226,14 +226,10 @@ class AccessNdaOutput(serializers.Serializer):
 class AccessRequestEventOutput(serializers.Serializer):
     at = serializers.DateTimeField()
     actor = serializers.CharField(source="actor.username", allow_null=True, default=None)
-    from_ = serializers.CharField(source="from_status")
+    # "from" is a keyword: declared through the class namespace, so the schema and the body both say "from"
+    locals()["from"] = serializers.CharField(source="from_status", help_text="Empty for the request itself.")
     to = serializers.CharField(source="to_status")
     note = serializers.CharField()
-
-    def to_representation(self, instance: Any) -> dict[str, Any]:
-        data = super().to_representation(instance)
-        data["from"] = data.pop("from_")
-        return data
 
 
 class AccessRequestOutput(serializers.Serializer):

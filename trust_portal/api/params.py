@@ -71,16 +71,26 @@ def query_filters(request: Request, serializer_class: type[serializers.Serialize
     """A list's query parameters read through its filter serializer: validated values, or one 400 naming
     every bad parameter (never a 500, whatever the input: odd offsets and years included)."""
     serializer = serializer_class(data=request.query_params)
+    # DRF reads an empty query value of an optional field as absent; the schema says the value may not be empty, so
+    # ``?tier=`` is refused (naming it) rather than silently ignored (a filter the caller asked for, dropped).
+    blank = [
+        {"field": name, "message": "This parameter may not be empty.", "code": "blank"}
+        for name, field in serializer.fields.items()
+        if not getattr(field, "allow_blank", False)
+        and not getattr(field, "read_only", False)
+        and "" in request.query_params.getlist(name)
+    ]
     try:
         valid = serializer.is_valid()
     except (ValueError, OverflowError, TypeError) as error:
         raise InvalidQuery(f"Unreadable query parameters: {error}") from None
-    if not valid:
+    if not valid or blank:
         errors = [
             {"field": field, "message": str(message), "code": getattr(message, "code", "invalid")}
-            for field, messages in serializer.errors.items()
+            for field, messages in (serializer.errors.items() if not valid else [])
             for message in messages
         ]
+        errors += [e for e in blank if e["field"] not in {x["field"] for x in errors}]
         raise InvalidQuery("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors)
     return dict(serializer.validated_data)
 
