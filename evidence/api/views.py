@@ -251,7 +251,9 @@ class IngestTokenView(APIView):
         user = signed_in_user(request)
         data = s.IngestTokenInput(data=request.data)
         data.is_valid(raise_exception=True)
-        agents = [agent_get(user=user, slug=slug) for slug in data.validated_data["agents"]]
+        # each named agent once, looked up lean (no directory annotations): 200 slugs are one query each, not 200
+        # annotated directory reads (found by schemathesis: 19 s for a list of 200 "0"s under load)
+        agents = [agent_find(user=user, slug=slug) for slug in dict.fromkeys(data.validated_data["agents"])]
         issued = services.ingest_token_create(
             user=user, name=data.validated_data["name"], agents=agents, expires_at=data.validated_data["expires_at"]
         )
