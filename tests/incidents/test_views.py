@@ -131,6 +131,8 @@ def test_the_incident_page_shows_the_timeline_and_notes(client, report, history,
     page = client.get(f"/incidents/{incident.pk}/")
     assert page.status_code == 200
     assert b'data-testid="timeline-verdict"' in page.content and b"First complaint." in page.content
+    # why trust was or was not withdrawn, and what a stricter pact would have changed: one click away
+    assert f"/agents/{incident.agent.slug}/trust-after-degradation/".encode() in page.content
 
 
 def test_the_timeline_takes_a_constant_number_of_queries(report, history, now, vendor, agent) -> None:
