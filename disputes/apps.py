@@ -40,7 +40,8 @@ class DisputesConfig(AppConfig):
         # Pages: the menu, the home panels (an arbiter signs in to their queue), a ruling's words on the score page.
         from accounts.navigation import register, register_home_panel
         from accounts.roles import Role
-        from disputes.panels import home_disputes, home_queue, ruling_links
+        from disputes.panels import agent_disputes, home_disputes, home_queue, ruling_links
+        from pacts import hooks as pact_hooks
         from reputation import views as reputation_views
 
         register("Disputes", "disputes:list", frozenset({Role.BUYER, Role.VENDOR, Role.STAFF}))
@@ -49,6 +50,8 @@ class DisputesConfig(AppConfig):
         register_home_panel(frozenset({Role.ARBITER, Role.STAFF}), home_queue)
         register_home_panel(frozenset({Role.BUYER, Role.VENDOR}), home_disputes)
         reputation_views.source_links.setdefault("ruling", ruling_links)
+        if agent_disputes not in pact_hooks.agent_panels:  # the agent page's open disputes and public rulings
+            pact_hooks.agent_panels.append(agent_disputes)
         # The diligence report lists the agent's rulings as precedent shows them to its reader (redacted where due).
         from reputation import report_hooks
 

@@ -1,5 +1,6 @@
 """What disputes add to other apps' pages: the home page's queue summary (arbiters, staff) and open disputes
-(parties), and the words and link for a score event or tier change a ruling caused (the "why this score" page)."""
+(parties), the agent page's disputes and public rulings, and the words and link for a score event or tier change a
+ruling caused (the "why this score" page)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from django.utils import timezone
 from accounts.permissions import can_view
 from accounts.roles import signed_in_user
 from disputes.models import Party, Ruling, Status
-from disputes.selectors import arbiter_queue, dispute_list
+from disputes.selectors import arbiter_queue, dispute_list, precedent_search
 
 HOME_ROWS = 5
+AGENT_ROWS = 10
 
 
 def home_queue(request: HttpRequest) -> dict[str, Any] | None:
@@ -65,6 +67,30 @@ def home_disputes(request: HttpRequest) -> dict[str, Any] | None:
     return {
         "template": "disputes/_home_disputes.html",
         "context": {"total": total, "awaiting": len(waiting_ids), "rows": rows},
+    }
+
+
+def agent_disputes(request: HttpRequest, agent: Any) -> dict[str, Any]:
+    """The agent page's disputes: how many are open (public, as in the directory), the open ones the reader may see,
+    and the agent's standing rulings as precedent shows them to the reader (redacted where due). Four queries."""
+    from accounts.permissions import may
+    from disputes.views import public, with_clock
+
+    now = timezone.now()
+    visible = dispute_list(user=request.user, agent=agent.slug, open_only=True)
+    rows = [with_clock(d, now) for d in visible[:AGENT_ROWS]]
+    rulings = [public(r, request.user) for r in precedent_search(user=request.user, agent=agent.slug)[:AGENT_ROWS]]
+    open_total = getattr(agent, "open_disputes", None)
+    return {
+        "template": "disputes/_agent_disputes.html",
+        "context": {
+            "agent": agent,
+            "open_total": len(rows) if open_total is None else open_total,
+            "rows": rows,
+            "more": len(rows) == AGENT_ROWS,
+            "rulings": rulings,
+            "can_file": getattr(request.user, "is_authenticated", False) and may(request.user, "disputes.file", agent),
+        },
     }
 
 

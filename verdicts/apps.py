@@ -11,7 +11,8 @@ class VerdictsConfig(AppConfig):
         - evidence's ``leaf_log`` hook appends accepted records to the transparency log;
         - the log's ``logged_data`` hook lets ``verify_log`` re-hash the evidence records;
         - accepted evidence and published pact versions queue an evaluation of the agent;
-        - the clause board joins the agent page, the agents' status the home page, the log page the menu.
+        - the clause board and the evidence freshness timeline join the agent page, the agents' status the home
+          page, the log page the menu.
         """
         from accounts.navigation import register, register_home_panel
         from accounts.roles import Role
@@ -19,7 +20,7 @@ class VerdictsConfig(AppConfig):
         from pacts import hooks as pact_hooks
         from transparency import hooks as log_hooks
         from transparency.log import log_append
-        from verdicts.panels import clause_board, home_agents
+        from verdicts.panels import clause_board, freshness_timeline, home_agents
         from verdicts.wiring import evaluate_on_accept, evaluate_on_publish, logged_evidence
 
         evidence_hooks.leaf_log[:] = [log_append]
@@ -27,6 +28,7 @@ class VerdictsConfig(AppConfig):
         _add_once(evidence_hooks.evidence_accepted, evaluate_on_accept)
         _add_once(pact_hooks.version_published, evaluate_on_publish)
         _add_once(pact_hooks.agent_panels, clause_board)
+        _add_once(pact_hooks.agent_panels, freshness_timeline)
         register_home_panel(frozenset({Role.VENDOR, Role.BUYER}), home_agents)
         register("Log", "transparency:log", frozenset(Role))
         # The directory's clause summary and evidence freshness (verdicts/directory.py, pacts.hooks.directory_columns).

@@ -1,5 +1,5 @@
-"""Panels verdicts add to other apps' pages: the clause status board on the agent page
-(``pacts.hooks.agent_panels``) and the home page's agents with their clauses' status."""
+"""Panels verdicts add to other apps' pages: the clause status board and the evidence freshness timeline on the
+agent page (``pacts.hooks.agent_panels``) and the home page's agents with their clauses' status."""
 
 from __future__ import annotations
 
@@ -19,9 +19,7 @@ def clause_board(request: HttpRequest, agent: Any) -> dict[str, Any] | None:
     now = timezone.now()
     from verdicts.models import ClauseWarning
 
-    warnings = {
-        (w.pact_id, w.clause_id): w for w in ClauseWarning.objects.filter(agent=agent, cleared_at__isnull=True)
-    }
+    warnings = {(w.pact_id, w.clause_id): w for w in ClauseWarning.objects.filter(agent=agent, cleared_at__isnull=True)}
     rows = []
     for index, item in enumerate(board):
         history = verdict_history(agent=agent, pact_id=item.pact.pk, clause_id=item.verdict.clause_id)[:2000]
@@ -55,6 +53,26 @@ def clause_board(request: HttpRequest, agent: Any) -> dict[str, Any] | None:
             }
         )
     return {"template": "verdicts/_clause_board.html", "context": {"rows": rows, "agent": agent, "now": now}}
+
+
+def freshness_timeline(request: HttpRequest, agent: Any) -> dict[str, Any] | None:
+    """When evidence that counts for each clause in force was observed over its window, against the clause's maximum
+    evidence age (``verdicts.freshness``): a chart and the same facts as a table; constant queries."""
+    from evidence.selectors import can_see_restricted
+    from verdicts.freshness import freshness_figure, freshness_lanes
+
+    board = verdict_board(agent=agent, user=request.user)
+    if not board:
+        return None
+    now = timezone.now()
+    visible = can_see_restricted(user=request.user, agent=agent)
+    lanes = freshness_lanes(board=board, now=now, can_see_restricted=visible)
+    if not lanes:
+        return None
+    return {
+        "template": "verdicts/_freshness_timeline.html",
+        "context": {"lanes": lanes, "figure": freshness_figure(lanes, now=now), "agent": agent, "now": now},
+    }
 
 
 def home_agents(request: HttpRequest) -> dict[str, Any] | None:

@@ -113,11 +113,6 @@ class AgentOutput(serializers.ModelSerializer):
         return bool(getattr(agent, "stale_pact_count", 0))
 
 
-class AgentDetailOutput(AgentOutput):
-    class Meta(AgentOutput.Meta):
-        fields = [*AgentOutput.Meta.fields, "agent_card"]
-
-
 class PactCreateInput(serializers.Serializer):
     title = serializers.CharField(max_length=200, required=False, default="")
     document = DocumentField()
@@ -264,7 +259,9 @@ class AgentListQuery(serializers.Serializer):
 # The directory's filters and columns, with those later apps add (``pacts.hooks.directory_columns``): one query
 # serializer and one output serializer, built once the apps are ready (one class each: the schema names them).
 @functools.cache
-def _directory_classes(providers: tuple[str, ...]) -> tuple[type[serializers.Serializer], type[AgentOutput]]:
+def _directory_classes(
+    providers: tuple[str, ...],
+) -> tuple[type[serializers.Serializer], type[AgentOutput], type[AgentOutput]]:
     filters = {f.name: f.field() for p in hooks.directory_columns for f in p.filters}
     query = type(
         "AgentDirectoryQuery", (AgentListQuery,), {"__doc__": AgentListQuery.__doc__, "__module__": __name__, **filters}
@@ -275,7 +272,9 @@ def _directory_classes(providers: tuple[str, ...]) -> tuple[type[serializers.Ser
             outputs.update(column.api())
     meta = type("Meta", (AgentOutput.Meta,), {"fields": [*AgentOutput.Meta.fields, *outputs]})
     output = type("AgentDirectoryOutput", (AgentOutput,), {"__module__": __name__, "Meta": meta, **outputs})
-    return query, output
+    detail_meta = type("Meta", (meta,), {"fields": [*AgentOutput.Meta.fields, *outputs, "agent_card"]})
+    detail = type("AgentDetailOutput", (output,), {"__module__": __name__, "Meta": detail_meta})
+    return query, output, detail
 
 
 def directory_query() -> type[serializers.Serializer]:
@@ -286,3 +285,9 @@ def directory_query() -> type[serializers.Serializer]:
 def directory_output() -> type[AgentOutput]:
     """An agent of the directory: AgentOutput and every provider's columns (tier, score, clause counts, …)."""
     return _directory_classes(tuple(p.name for p in hooks.directory_columns))[1]
+
+
+def agent_detail_output() -> type[AgentOutput]:
+    """One agent (``GET /api/v1/agents/{agent}/``): the directory's fields (tier, score, lower_bound, clause
+    counts, freshness, open disputes: ``agent_get`` annotates them as the directory does) and its agent card."""
+    return _directory_classes(tuple(p.name for p in hooks.directory_columns))[2]

@@ -44,7 +44,7 @@ class AgentListView(APIView):
 
     @extend_schema(
         request=s.AgentCreateInput,
-        responses={201: s.AgentDetailOutput, 400: PROBLEM, 401: PROBLEM, 403: PROBLEM},
+        responses={201: s.agent_detail_output(), 400: PROBLEM, 401: PROBLEM, 403: PROBLEM},
         tags=["agents"],
     )
     def post(self, request: Request) -> Response:
@@ -53,16 +53,22 @@ class AgentListView(APIView):
         user = signed_in_user(request)
         agent = services.agent_create(user=user, **data.validated_data)
         return Response(
-            s.AgentDetailOutput(selectors.agent_get(user=user, slug=agent.slug)).data, status=status.HTTP_201_CREATED
+            s.agent_detail_output()(selectors.agent_get(user=user, slug=agent.slug)).data,
+            status=status.HTTP_201_CREATED,
         )
 
 
 class AgentDetailView(APIView):
     permission_classes = READ_PUBLIC
 
-    @extend_schema(responses={200: s.AgentDetailOutput, 404: PROBLEM}, tags=["agents"])
+    @extend_schema(
+        responses={200: s.agent_detail_output(), 404: PROBLEM},
+        tags=["agents"],
+        description="One agent: what the directory says of it (tier, score and its conservative lower bound, clause "
+        "summary, freshest public evidence, open disputes) and its agent card.",
+    )
     def get(self, request: Request, slug: str) -> Response:
-        return Response(s.AgentDetailOutput(selectors.agent_get(user=request.user, slug=slug)).data)
+        return Response(s.agent_detail_output()(selectors.agent_get(user=request.user, slug=slug)).data)
 
 
 class AgentFollowView(APIView):
