@@ -174,6 +174,10 @@ class EvidenceRecord(models.Model):
         indexes = [
             models.Index(fields=["agent", "metric", "observed_to"], name="evidence_agent_metric_time"),
             models.Index(fields=["agent", "-received_at"], name="evidence_agent_received"),
+            # the directory's and the profile's freshest public evidence (verdicts/directory.py)
+            models.Index(
+                fields=["agent", "-observed_to"], name="evidence_agent_public_time", condition=Q(visibility="public")
+            ),
         ]
         constraints = [
             models.CheckConstraint(

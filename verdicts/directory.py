@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.html import format_html
@@ -48,12 +48,12 @@ def _count(condition: Q) -> Any:
 
 
 def annotate(agents: QuerySet[Any], now: datetime) -> QuerySet[Any]:
+    # the newest public record's time: an index range scan of one row (evidence_agent_public_time), not a MAX over
+    # every record of the agent (bench/pages.py: 240 ms an agent at 1M records, 0.01 ms with this)
     freshest = (
         EvidenceRecord.objects.filter(agent=OuterRef("pk"), visibility=Visibility.PUBLIC)
-        .order_by()
-        .values("agent")
-        .annotate(at=Max("observed_to"))
-        .values("at")
+        .order_by("-observed_to")
+        .values("observed_to")[:1]
     )
     counts = {f"clauses_{name}": _count(condition) for name, condition in STATUSES.items()}
     counts["clauses_total"] = _count(Q())

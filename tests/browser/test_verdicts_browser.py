@@ -17,7 +17,9 @@ def test_outsiders_see_the_status_and_the_grantee_the_values(live_server, browse
     page = browser.new_context().new_page()
     page.goto(f"{live_server.url}/agents/refund-bot/")
     card = page.get_by_test_id("clause-human-review")
-    assert card.get_by_test_id("status-human-review").inner_text().strip().lower() == "met"
+    # the demo has a dispute open about this clause (disputes/demo.py): disputed for buyers, computed met beside it
+    assert card.get_by_test_id("status-human-review").inner_text().strip().lower() in ("met", "disputed")
+    assert "met" in card.inner_text().lower()
     assert "rests on restricted evidence" in card.get_by_test_id("withheld-human-review").inner_text()
     assert "Samples" not in card.inner_text()
     card.scroll_into_view_if_needed()
