@@ -4,6 +4,8 @@ by a critical breach and recovered to standard; Helix Scheduler sits at probatio
 - Claims Triage (Helix): 45 days of good evidence, then its critical clause breaks three days ago: suspended.
 - Doc Summarizer (Acme): a pact in force for four days, every day met: held at probation, because four days
   of evidence cannot lift the lower bound to standard's 65 (the score's mean is high, the bound is not).
+  (incidents/demo_warning.py later gives it a second pact whose extraction-recall clause breaches after an early
+  warning; it stays at probation.)
 """
 
 from __future__ import annotations
