@@ -25,6 +25,7 @@ from disputes.errors import DisputeInvalid, TransitionRefused
 from disputes.models import BEFORE_RULING, Dispute, DisputeEvent, Party, Ruling, Status, Submission
 from disputes.submissions import attachments_check, submission_create
 from trust_portal.errors import Forbidden
+from trust_portal.transitions import guarded_move
 
 MAX_STATEMENT = 20000
 APPEAL_MIN_CHARS = 30
@@ -61,31 +62,24 @@ def move(
     now: datetime,
     **changes: Any,
 ) -> Dispute:
-    """One action: UPDATE … WHERE status IN sources AND revision = the one read; refused (409) otherwise.
+    """One action: UPDATE … WHERE status IN sources AND revision = the one read; refused (409) otherwise
+    (``trust_portal.transitions.guarded_move``).
 
     ``to=None`` keeps the state (an assignment, a settlement proposal): still one event, still one revision."""
-    sources = tuple(sources)
-    target = to or dispute.status
-    updated = Dispute.objects.filter(pk=dispute.pk, status__in=sources, revision=dispute.revision).update(
-        status=target, revision=F("revision") + 1, updated_at=now, **changes
+    return guarded_move(
+        dispute,
+        event_model=DisputeEvent,
+        event_field="dispute",
+        refused=TransitionRefused,
+        label=_label,
+        actor=actor,
+        action=action,
+        sources=sources,
+        to=to,
+        note=note,
+        now=now,
+        **changes,
     )
-    if updated != 1:
-        current = Dispute.objects.filter(pk=dispute.pk).values_list("status", "revision").first()
-        status, revision = current if current else ("", -1)
-        if status in sources and revision != dispute.revision:
-            detail = f"This dispute changed while you were acting (now {_label(status)}); reload it and try again."
-        else:
-            allowed = " or ".join(_label(s) for s in sources)
-            detail = f"This dispute is {_label(status)}; only a dispute {allowed} can be {action.replace('_', ' ')}."
-        raise TransitionRefused(
-            detail, errors=[{"field": "status", "message": f"current state: {status}", "code": "invalid_transition"}]
-        )
-    previous = dispute.status
-    dispute.refresh_from_db()
-    DisputeEvent.objects.create(
-        dispute=dispute, at=now, actor=actor, action=action, from_status=previous, to_status=target, note=note[:1000]
-    )
-    return dispute
 
 
 def party_of_user(user: User, dispute: Dispute) -> str:

@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -40,6 +39,7 @@ from incidents.models import (
 )
 from pacts.models import Agent, PactClause, PactVersion
 from reputation.models import AccessPolicy, Decision, PolicyRevision
+from trust_portal.transitions import guarded_move
 from verdicts.models import Verdict
 
 MAX_REMEDIATIONS = 50
@@ -154,29 +154,22 @@ def move(
     now: datetime,
     **changes: Any,
 ) -> Incident:
-    """One write: UPDATE … WHERE status IN sources AND revision = the one read (409 otherwise), one event."""
-    sources = tuple(sources)
-    target = to or incident.status
-    updated = Incident.objects.filter(pk=incident.pk, status__in=sources, revision=incident.revision).update(
-        status=target, revision=F("revision") + 1, updated_at=now, **changes
+    """One write: UPDATE … WHERE status IN sources AND revision = the one read (409 otherwise), one event
+    (``trust_portal.transitions.guarded_move``)."""
+    return guarded_move(
+        incident,
+        event_model=IncidentEvent,
+        event_field="incident",
+        refused=TransitionRefused,
+        label=_label,
+        actor=actor,
+        action=action,
+        sources=sources,
+        to=to,
+        note=note,
+        now=now,
+        **changes,
     )
-    if updated != 1:
-        current = Incident.objects.filter(pk=incident.pk).values_list("status", "revision").first()
-        status, revision = current if current else ("", -1)
-        if status in sources and revision != incident.revision:
-            detail = f"This incident changed while you were acting (now {_label(status)}); reload it and try again."
-        else:
-            allowed = " or ".join(_label(s) for s in sources)
-            detail = f"This incident is {_label(status) if status else 'gone'}; only an incident {allowed} can be {action.replace('_', ' ')}."
-        raise TransitionRefused(
-            detail, errors=[{"field": "status", "message": f"current state: {status}", "code": "invalid_transition"}]
-        )
-    previous = incident.status
-    incident.refresh_from_db()
-    IncidentEvent.objects.create(
-        incident=incident, at=now, actor=actor, action=action, from_status=previous, to_status=target, note=note[:1000]
-    )
-    return incident
 
 
 NOT_CLOSED = (Status.OPEN, Status.ANALYSING)
