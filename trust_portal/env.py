@@ -263,7 +263,7 @@ def parse_database_url(name: str, raw: str) -> dict[str, Any]:
         raise ImproperlyConfigured(f"{name}={_redact(raw)!r}: the port is not a number.") from None
     options = dict(parse_qsl(parts.query))
     return {
-        "ENGINE": "django.db.backends.postgresql",
+        "ENGINE": "trust_portal.postgresql",  # Django's, with a health check without a round trip
         "NAME": db_name,
         "USER": unquote(parts.username or ""),
         "PASSWORD": unquote(parts.password or ""),

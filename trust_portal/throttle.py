@@ -30,21 +30,26 @@ def page_budget(request: HttpRequest) -> tuple[str, int, int]:
     return ident, allowed, period
 
 
+def window_count(key: str, period: int) -> tuple[int, int]:
+    """Count one request in the fixed window of ``period`` seconds under ``key``: (requests counted in the window
+    so far, this one included; whole seconds until the window ends). One ``incr`` (an ``add`` opens the window),
+    whatever the rate: the pages' and the API's throttles both count here. The key outlives its window by a
+    second, so no ``incr`` ever meets it expired (which would recreate it without a timeout)."""
+    now = time.time()
+    window = int(now // period)
+    name = f"{key}:{period}:{window}"
+    try:
+        count = int(cache.incr(name))
+    except ValueError:  # the window's first request (or its key was evicted); or another process opened it now
+        count = 1 if cache.add(name, 1, timeout=period + 1) else int(cache.incr(name))
+    return count, max(1, int((window + 1) * period - now + 0.999))
+
+
 def page_throttle_wait(request: HttpRequest) -> int | None:
     """Count this request; the seconds until the client may ask again when it is over its budget, else None."""
     ident, allowed, period = page_budget(request)
-    now = time.time()
-    window = int(now // period)
-    key = f"page-throttle:{ident}:{period}:{window}"
-    cache.add(key, 0, timeout=period + 1)
-    try:
-        count = int(cache.incr(key))
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=period + 1)
-        count = 1
-    if count <= allowed:
-        return None
-    return max(1, int((window + 1) * period - now + 0.999))
+    count, wait = window_count(f"page-throttle:{ident}", period)
+    return None if count <= allowed else wait
 
 
 def is_exempt(request: HttpRequest) -> bool:

@@ -9,12 +9,12 @@ from trust_portal.api.exceptions import api_not_found
 from trust_portal.health import healthz
 
 api_v1: list[URLPattern | URLResolver] = [
+    path("", include("reputation.api.urls")),  # first: access decisions are the API's hot path (bench/decision.py)
     path("", include("accounts.api.urls")),
     path("", include("pacts.api.urls")),
     path("", include("evidence.api.urls")),
     path("", include("transparency.api.urls")),
     path("", include("verdicts.api.urls")),
-    path("", include("reputation.api.urls")),
     path("", include("reputation.api.compare_urls")),
     path("", include("reputation.api.report_urls")),
     path("", include("disputes.api.urls")),

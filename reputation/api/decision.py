@@ -8,8 +8,9 @@ DRF view, which answers as it always has: no or a bad token, a session, ``?forma
 OPTIONS, other methods, and any refusal (400, 401, 403, 404, 409, 429). Both run the same steps with the same
 classes (the view's authentication, permission and throttle classes, ``reputation.policies``,
 ``decision_answer``), so their answers are the same bytes and headers (tests/reputation/test_decision_fast_path.py).
-The fast path checks the throttle after the reads rather than before them, so that a refusal of any kind can
-still be left to the DRF view without the request being counted twice.
+The fast path checks the throttle after the reads rather than before them, so that any other refusal can still be
+left to the DRF view without the request being counted twice; a throttled request it answers itself, through the
+view's own exception handling.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions
 from rest_framework.exceptions import APIException
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
@@ -172,8 +174,11 @@ def _answered_directly(request: HttpRequest, slug: str) -> HttpResponse | None:
         )
     except (DomainError, APIException):
         return None
-    if not all(throttle.allow_request(api_request, view) for throttle in view.get_throttles()):
-        return None  # not counted: the DRF view checks again and answers 429
+    for throttle in view.get_throttles():
+        if not throttle.allow_request(api_request, view):  # counted: answered here, as DRF's dispatch would
+            view.headers = view.default_response_headers
+            refusal = view.handle_exception(exceptions.Throttled(throttle.wait()))
+            return view.finalize_response(api_request, refusal)
     policies.decision_log(decided.decision)
     response = decision_answer(api_request, decided, with_receipt=with_receipt, now=now, respond=_json_response)
     headers = view.default_response_headers  # what DRF's finalize_response adds: Allow, and Vary with renderers

@@ -81,7 +81,7 @@ def test_production_environment_uses_postgres_and_a_real_broker() -> None:
     assert result.returncode == 0, result.stderr
     seen = json.loads(result.stdout)
     assert seen == {
-        "engine": "django.db.backends.postgresql",
+        "engine": "trust_portal.postgresql",
         "name": "portal",
         "eager": False,
         "debug": False,
