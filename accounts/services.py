@@ -5,8 +5,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -21,6 +23,7 @@ from django.utils.text import slugify
 from accounts.errors import AlreadyMember, InvitationUnusable, LastOwner
 from accounts.models import ApiToken, Invitation, Membership, Organization, User
 from accounts.permissions import require
+from accounts.rules import TokenScope
 from trust_portal.db import Columns, PreparedQuery
 from trust_portal.errors import DomainError, NotFound, TooManyAttempts
 
@@ -295,8 +298,9 @@ def api_token_revoke(*, token: ApiToken, user: User) -> ApiToken:
 
 @functools.cache
 def _token_reading() -> tuple[PreparedQuery, tuple[Columns, Columns, Columns, Columns]]:
-    """The bearer-token lookup as one statement: the active token, its active user, their membership and
-    organization, and the agents an ingest token is limited to (one row per agent; most tokens have none)."""
+    """The bearer-token lookup as one statement (parameters: the digest, the time): the active token, its active
+    user, their membership and organization, and the agents an ingest token is limited to (one row per agent; most
+    tokens have none). A hot path may read it beside its own (``token_reading_sql``)."""
     scope = ApiToken._meta.get_field("agent_scopes").related_model._meta  # evidence's model, reached by relation
     columns = (Columns(ApiToken, "t"), Columns(User, "u"), Columns(Membership, "m"), Columns(Organization, "o"))
     sql = (
@@ -307,41 +311,74 @@ def _token_reading() -> tuple[PreparedQuery, tuple[Columns, Columns, Columns, Co
         f"LEFT JOIN {scope.db_table} s ON s.token_id = t.id "  # type: ignore[union-attr]
         "WHERE t.digest = %s AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > %s) AND u.is_active"
     )
-    return PreparedQuery("api_token_authenticate", sql, ["text", "timestamptz"]), columns
+    return PreparedQuery(sql, token_reading_types()), columns
 
 
-def api_token_authenticate(plaintext: str) -> ApiToken | None:
-    """The active token matching ``plaintext`` (with its user, membership and organization), marking it used;
-    None if none. ``token.scope_agent_ids``: the agents an ingest token is limited to (empty for most tokens).
+def token_reading_types() -> list[str]:
+    """The PostgreSQL types of the token lookup's parameters (``token_parameters``)."""
+    return ["varchar", "timestamptz"]
 
-    Every request reads the token afresh (one query, no cache), so a revocation or expiry holds from the next
-    request on, in every process."""
+
+def token_reading_sql() -> tuple[str, int]:
+    """The token lookup's SELECT (parameters: ``token_parameters``) and the number of columns it returns, for a
+    hot path that reads the token in the same statement as its own rows (``token_from_rows`` reads them back)."""
+    query, columns = _token_reading()
+    return query.sql, sum(c.width for c in columns) + 1
+
+
+def token_parameters(plaintext: str, now: datetime) -> list[Any] | None:
+    """The lookup's parameters for a presented token; None for one that cannot be a token (no query needed)."""
     if not plaintext.startswith(TOKEN_PREFIX) or len(plaintext) > 200:
         return None
-    query, (token_columns, user_columns, membership_columns, organization_columns) = _token_reading()
-    now = timezone.now()
-    rows = query.fetchall([token_digest(plaintext), connection.ops.adapt_datetimefield_value(now)])
-    if not rows:
-        return None
+    return [token_digest(plaintext), connection.ops.adapt_datetimefield_value(now)]
+
+
+def token_from_rows(rows: Sequence[Sequence[Any]], now: datetime, start: int = 0) -> ApiToken:
+    """The token whose lookup columns start at ``row[start]`` (with its user, membership and organization),
+    marked used; ``token.scope_agent_ids``: the agents an ingest token is limited to (empty for most tokens)."""
+    _, (token_columns, user_columns, membership_columns, organization_columns) = _token_reading()
     row = rows[0]
-    token = token_columns.read(row)
-    user = user_columns.read(row, token_columns.width)
-    start = token_columns.width + user_columns.width
+    token = token_columns.read(row, start)
+    user = user_columns.read(row, start + token_columns.width)
+    at = start + token_columns.width + user_columns.width
     membership = organization = None
-    if row[start] is not None:
-        membership = membership_columns.read(row, start)
-        organization = organization_columns.read(row, start + membership_columns.width)
+    if row[at] is not None:
+        membership = membership_columns.read(row, at)
+        organization = organization_columns.read(row, at + membership_columns.width)
         Membership.organization.field.set_cached_value(membership, organization)
         Membership.user.field.set_cached_value(membership, user)
     User.membership.related.set_cached_value(user, membership)  # None: no membership, and no query to learn it
     ApiToken.user.field.set_cached_value(token, user)
-    token.scope_agent_ids = frozenset(r[-1] for r in rows if r[-1] is not None)  # type: ignore[attr-defined]
+    scope_at = at + membership_columns.width + organization_columns.width
+    token.scope_agent_ids = frozenset(r[scope_at] for r in rows if r[scope_at] is not None)  # type: ignore[attr-defined]
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         # At most once a minute per token, whichever process sees it first: the hot path stays read-only.
         stale = Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - LAST_USED_RESOLUTION)
         ApiToken.objects.filter(stale, pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
     return token
+
+
+def token_caller(token: ApiToken) -> User:
+    """The user a token acts as: with the token's agent scope (``user.token_scope``) when it is limited to agents,
+    so the rules answer for the credential and not only for the person."""
+    user = token.user
+    agent_ids: frozenset[int] = token.scope_agent_ids  # type: ignore[attr-defined]  # read with the token
+    user.token_scope = TokenScope(token_id=token.pk, agent_ids=agent_ids) if agent_ids else None  # type: ignore[attr-defined]
+    return user
+
+
+def api_token_authenticate(plaintext: str) -> ApiToken | None:
+    """The active token matching ``plaintext`` (``token_from_rows``), marking it used; None if none.
+
+    Every request reads the token afresh (one query, no cache), so a revocation or expiry holds from the next
+    request on, in every process."""
+    now = timezone.now()
+    parameters = token_parameters(plaintext, now)
+    if parameters is None:
+        return None
+    rows = _token_reading()[0].fetchall(parameters)
+    return token_from_rows(rows, now) if rows else None
 
 
 # --- sign-in with throttling ------------------------------------------------------

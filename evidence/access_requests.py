@@ -245,12 +245,13 @@ def _notify(recipients: list[User], *, kind: str, title: str, body: str = "") ->
 
 
 def _locked(access_request: AccessRequest) -> AccessRequest:
-    """The request's row, locked for this transaction and read afresh (a racing decision waits, then sees ours)."""
-    return (
-        AccessRequest.objects.select_for_update(of=("self",))
-        .select_related("agent", "organization", "grant")
-        .get(pk=access_request.pk)
-    )
+    """The request's row, locked for this transaction and read afresh (a racing decision waits, then sees ours).
+
+    Locked first, read after, in two statements: PostgreSQL rechecks a row it waited for against the version
+    committed meanwhile, but the rows joined to it are read as of the statement's start, so a grant the winner
+    created would be missing beside the ``grant_id`` it set (READ COMMITTED: the second statement sees it)."""
+    AccessRequest.objects.select_for_update().filter(pk=access_request.pk).values_list("pk").first()
+    return AccessRequest.objects.select_related("agent", "organization", "grant").get(pk=access_request.pk)
 
 
 def _refuse(access_request: AccessRequest, action: str) -> AccessRequestStateConflict:

@@ -31,7 +31,6 @@ and left out of the evidence age (its freshness is withheld from the caller, doc
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 import re
 import time
@@ -44,8 +43,9 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Field
 from django.utils import timezone
 
-from accounts.models import Organization, User
+from accounts.models import ApiToken, Organization, User
 from accounts.permissions import can_view, require
+from accounts.services import token_caller, token_from_rows, token_parameters, token_reading_sql, token_reading_types
 from pacts.models import Agent, ConsequenceLevel, PactVersion
 from reputation.models import AccessPolicy, Decision, PolicyRevision, Reputation
 from reputation.receipts import LATEST_CHECKPOINT_SQL, Checkpoint
@@ -341,7 +341,9 @@ STANDING_FIELDS = ("id", "agent", "pact", "clause_id", "status", "disputed", "fr
 _VERDICT = Columns(Verdict, "v", STANDING_FIELDS)
 # One row per current verdict under a pact in force (one row with no verdict when there is none), each with the
 # agent, its reputation, the policy with its revision in force (NULL when there is no such policy) and the open
-# disputes the ``open_disputes_sql`` providers count; for a receipt, the log's latest checkpoint too.
+# disputes the ``open_disputes_sql`` providers count; for a receipt, the log's latest checkpoint too. A decision
+# asked with a bearer token reads the token in the same statement (``decision_prepare_for_token``): the token's
+# lookup columns first, crossed with these rows.
 _DECISION_READ = (
     f"SELECT {_AGENT.sql}, {_REPUTATION.sql}, {_POLICY.sql}, {_REVISION.sql}, {_VERDICT.sql}, {{extra}} "  # noqa: S608
     f"FROM {Agent._meta.db_table} a "
@@ -350,7 +352,7 @@ _DECISION_READ = (
     f"LEFT JOIN {PolicyRevision._meta.db_table} pr ON pr.policy_id = p.id AND pr.number = p.revision "
     f"LEFT JOIN (SELECT cv.* FROM {Verdict._meta.db_table} cv JOIN {PactVersion._meta.db_table} pv "
     "ON pv.id = cv.pact_version_id WHERE cv.is_current AND pv.status <> 'retired') v ON v.agent_id = a.id "
-    "{checkpoint_join}WHERE a.slug = %s ORDER BY v.id"
+    "{checkpoint_join}WHERE a.slug = %s"
 )
 
 
@@ -359,13 +361,18 @@ def _open_disputes_expression() -> str:
 
 
 @functools.cache
-def _decision_read_query(with_checkpoint: bool, open_disputes_expression: str) -> PreparedQuery:
+def _decision_read_query(
+    with_checkpoint: bool, open_disputes_expression: str, with_token: bool = False
+) -> PreparedQuery:
     sql = _DECISION_READ.format(
         extra=f"{open_disputes_expression} AS open_disputes" + (", ck.note, ck.key_name" if with_checkpoint else ""),
         checkpoint_join=f"LEFT JOIN ({LATEST_CHECKPOINT_SQL}) ck ON 1 = 1 " if with_checkpoint else "",
     )
-    # Named after its text: a provider registered later makes another statement, never a stale one.
-    return PreparedQuery(f"decision_read_{hashlib.sha256(sql.encode()).hexdigest()[:16]}", sql, ["bigint", "text"])
+    types = ["bigint", "varchar"]
+    if with_token:
+        sql = f"SELECT * FROM ({token_reading_sql()[0]}) tok CROSS JOIN ({sql}) d"  # noqa: S608  (no input in it)
+        types = [*token_reading_types(), *types]
+    return PreparedQuery(sql, types)  # cached by its inputs: a provider registered later makes another statement
 
 
 def _open_disputes_by_sql(agent_id: int) -> int:
@@ -393,11 +400,11 @@ _DECISION_INSERT_ASYNCHRONOUS_SQL = (
 )
 
 
-def _agent_with_reputation(row: Any, *, user: Any, slug: str, now: datetime) -> Agent:
-    agent: Agent = _AGENT.read(row)
+def _agent_with_reputation(row: Any, *, user: Any, slug: str, now: datetime, start: int = 0) -> Agent:
+    agent: Agent = _AGENT.read(row, start)
     if not can_view(user, agent):
         raise NotFound(f"No agent {slug!r}.")
-    start = _AGENT.width
+    start += _AGENT.width
     if row[start] is None:  # never scored yet
         reputation = Reputation(agent=agent, algorithm=ALGORITHM, computed_at=now)
     else:
@@ -444,9 +451,44 @@ def decision_prepare(
     rows = _decision_read_query(with_checkpoint, _open_disputes_expression()).fetchall([policy_id, slug])
     if not rows:
         raise NotFound(f"No agent {slug!r}.")
+    return _decided(rows, 0, user=user, slug=slug, policy_id=policy_id, now=now, with_checkpoint=with_checkpoint)
+
+
+def decision_prepare_for_token(
+    *, plaintext: str, slug: str, policy_id: int, now: datetime, with_checkpoint: bool = False
+) -> tuple[ApiToken, Decided] | None:
+    """``decision_prepare`` for the caller a bearer token names, read in the same statement as the decision's rows
+    (``accounts.services.token_reading_sql``): the token (marked used) and the answer; None when there is no such
+    active token or no such agent, which the caller finds out the usual way (authentication, then
+    ``decision_prepare``). Refusals are raised as ``decision_prepare`` raises them."""
+    parameters = token_parameters(plaintext, now)
+    if parameters is None:
+        return None
+    query = _decision_read_query(with_checkpoint, _open_disputes_expression(), with_token=True)
+    rows = query.fetchall([*parameters, policy_id, slug])
+    if not rows:
+        return None
+    token = token_from_rows(rows, now)
+    user = token_caller(token)
+    start = token_reading_sql()[1]
+    decided = _decided(rows, start, user=user, slug=slug, policy_id=policy_id, now=now, with_checkpoint=with_checkpoint)
+    return token, decided
+
+
+def _decided(
+    rows: list[tuple[Any, ...]],
+    start: int,
+    *,
+    user: User,
+    slug: str,
+    policy_id: int,
+    now: datetime,
+    with_checkpoint: bool,
+) -> Decided:
+    """The decision from the read's rows, whose decision columns start at ``row[start]``; the permission checks."""
     first = rows[0]
-    agent = _agent_with_reputation(first, user=user, slug=slug, now=now)
-    start = _AGENT.width + _REPUTATION.width
+    agent = _agent_with_reputation(first, user=user, slug=slug, now=now, start=start)
+    start += _AGENT.width + _REPUTATION.width
     policy: AccessPolicy | None = _POLICY.read(first, start) if first[start] is not None else None
     if policy is None or not can_view(user, policy):
         raise NotFound(f"No policy {policy_id}.", field="policy")
@@ -457,7 +499,8 @@ def decision_prepare(
     revision: PolicyRevision = _REVISION.read(first, start)
     PolicyRevision.policy.field.set_cached_value(revision, policy)
     start += _REVISION.width
-    current = [_VERDICT.read(row, start) for row in rows if row[start] is not None]
+    verdict_rows = {row[start]: row for row in rows if row[start] is not None}  # a scoped token repeats them
+    current = [_VERDICT.read(verdict_rows[key], start) for key in sorted(verdict_rows)]
     reputation, verdicts = agent.reputation, shown(current, user=user, agent=agent)  # type: ignore[attr-defined]
     evaluated = decision_evaluate(
         rules=revision.rules,
@@ -504,6 +547,13 @@ def decide(
     return decided
 
 
+@functools.cache
+def _decision_insert() -> PreparedQuery:
+    """PostgreSQL's ``INSERT`` of a logged decision, prepared (planning it cost as much as running it)."""
+    types = [str(field.db_type(connections[DEFAULT_DB_ALIAS])) for field in _DECISION_FIELDS]
+    return PreparedQuery(_DECISION_INSERT_ASYNCHRONOUS_SQL, types)
+
+
 def decision_log(decision: Decision) -> None:
     """Append the decision to the log in one statement (``decision.pk`` is set).
 
@@ -514,10 +564,12 @@ def decision_log(decision: Decision) -> None:
     waits for was most of a decision's time (bench/decision.py)."""
     wrapper = connections[DEFAULT_DB_ALIAS]
     values = [field.get_db_prep_save(getattr(decision, field.attname), wrapper) for field in _DECISION_FIELDS]
-    sql = _DECISION_INSERT_ASYNCHRONOUS_SQL if wrapper.vendor == "postgresql" else _DECISION_INSERT_SQL
-    with wrapper.cursor() as cursor:
-        cursor.execute(sql, values)
-        decision.pk = cursor.fetchone()[0]
+    if wrapper.vendor == "postgresql":
+        decision.pk = _decision_insert().fetchall(values)[0][0]
+    else:
+        with wrapper.cursor() as cursor:
+            cursor.execute(_DECISION_INSERT_SQL, values)
+            decision.pk = cursor.fetchone()[0]
     decision._state.adding = False
     decision._state.db = wrapper.alias
 

@@ -68,42 +68,38 @@ class Columns:
 
 
 class PreparedQuery:
-    """A hot path's read, prepared once per PostgreSQL connection (``PREPARE``) and run with ``EXECUTE``: the
-    server plans it once, not on every request (planning a join of five tables cost several times its execution:
-    bench/decision.py). Elsewhere (SQLite) it runs as it is. ``sql`` takes ``%s`` parameters of ``types``.
+    """A hot path's statement, prepared once per PostgreSQL connection: the server parses and plans it once, not on
+    every request (planning a join of five tables cost several times its execution: bench/decision.py), and its
+    parameters travel apart from the text (the backend's ``bound_cursor``, psycopg's protocol-level preparation).
+    Elsewhere (SQLite) it runs as it is. ``sql`` takes ``%s`` parameters of the PostgreSQL ``types`` (each cast
+    so, since a parameter bound on the server has no type of its own in a ``SELECT`` list).
 
-    Statements it finds gone (``DISCARD ALL``) or stale (a migration changed a column it returns) are prepared
-    again, when no transaction is open; inside one the error stands (the transaction is aborted anyway)."""
+    A statement the server no longer knows (``DISCARD ALL``) or finds stale (a migration changed a column it
+    returns) is prepared again, when no transaction is open; inside one the error stands (the transaction is
+    aborted anyway)."""
 
     _STALE = ("26000", "0A000")  # invalid_sql_statement_name; feature_not_supported ("cached plan must not change")
 
-    def __init__(self, name: str, sql: str, types: Sequence[str]) -> None:
+    def __init__(self, sql: str, types: Sequence[str]) -> None:
         if sql.count("%s") != len(types):
-            raise ValueError(f"{name}: {sql.count('%s')} parameters, {len(types)} types")
-        self.name = name
+            raise ValueError(f"{sql[:60]}…: {sql.count('%s')} parameters, {len(types)} types")
         self.sql = sql
-        numbered = iter(range(1, len(types) + 1))
-        self._prepare = f"PREPARE {name} ({', '.join(types)}) AS " + re.sub("%s", lambda _: f"${next(numbered)}", sql)
-        self._execute = f"EXECUTE {name} ({', '.join(['%s'] * len(types))})" if types else f"EXECUTE {name}"
-        self._prepared_on: weakref.WeakSet[Any] = weakref.WeakSet()  # the driver's connections that have it
+        typed = iter(types)
+        self.typed_sql = re.sub("%s", lambda _: f"%s::{next(typed)}", sql)
 
     def fetchall(self, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        with connection.cursor() as cursor:
-            if connection.vendor != "postgresql":
+        bound = getattr(connection, "bound_cursor", None)
+        if connection.vendor != "postgresql" or bound is None:
+            with connection.cursor() as cursor:
                 cursor.execute(self.sql, params)
                 return cursor.fetchall()
-            driver = connection.connection
-            if driver not in self._prepared_on:
-                cursor.execute(self._prepare)
-                self._prepared_on.add(driver)
+        with bound() as cursor:
             try:
-                cursor.execute(self._execute, params)
+                cursor.execute(self.typed_sql, params)
             except DatabaseError as error:
                 state = getattr(error.__cause__, "sqlstate", None)
                 if state not in self._STALE or not connection.get_autocommit() or connection.in_atomic_block:
                     raise
-                if state == "0A000":
-                    cursor.execute(f"DEALLOCATE {self.name}")
-                cursor.execute(self._prepare)
-                cursor.execute(self._execute, params)
+                cursor.cursor.execute("DEALLOCATE ALL", prepare=False)  # psycopg forgets its own record of them too
+                cursor.execute(self.typed_sql, params)
             return cursor.fetchall()

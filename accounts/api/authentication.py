@@ -1,7 +1,8 @@
 """``Authorization: Bearer <token>`` authentication for the API.
 
 The user a token authenticates carries the token's agent scope (``user.token_scope``, a ``TokenScope``) when
-the token is limited to agents, so the rules answer for the credential and not only for the person.
+the token is limited to agents (``accounts.services.token_caller``), so the rules answer for the credential and
+not only for the person.
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from accounts.rules import TokenScope
-from accounts.services import api_token_authenticate
+from accounts.services import api_token_authenticate, token_caller
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
@@ -32,10 +32,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         token = api_token_authenticate(plaintext)
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
-        user = token.user
-        agent_ids: frozenset[int] = token.scope_agent_ids  # type: ignore[attr-defined]  # read with the token
-        user.token_scope = TokenScope(token_id=token.pk, agent_ids=agent_ids) if agent_ids else None  # type: ignore[attr-defined]
-        return user, token
+        return token_caller(token), token
 
     def authenticate_header(self, request: Request) -> str:
         return f'{self.keyword} realm="api"'

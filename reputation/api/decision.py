@@ -5,9 +5,11 @@ would record the request; it changes nothing else. It is also the trust loop's h
 ``agent_decision`` answers the common request itself — a GET with a bearer token, asking for JSON, that passes
 every check — without DRF's dispatch, and leaves every other request to ``AgentDecisionView``, the documented
 DRF view, which answers as it always has: no or a bad token, a session, ``?format=``, another ``Accept``, HEAD,
-OPTIONS, other methods, and any refusal (400, 401, 403, 404, 409, 429). Both run the same steps with the same
-classes (the view's authentication, permission and throttle classes, ``reputation.policies``,
-``decision_answer``), so their answers are the same bytes and headers (tests/reputation/test_decision_fast_path.py).
+OPTIONS, other methods, and any refusal but the throttle's (400, 401, 403, 404, 409). Both run the same steps:
+the token lookup of the view's authentication class (``accounts.services``, which the direct answer reads in the
+same statement as the decision's rows: ``policies.decision_prepare_for_token``), the view's permission and
+throttle classes, ``reputation.policies`` and ``decision_answer``, so their answers are the same bytes and
+headers (tests/reputation/test_decision_fast_path.py).
 The fast path checks the throttle after the reads rather than before them, so that any other refusal can still be
 left to the DRF view without the request being counted twice; a throttled request it answers itself, through the
 view's own exception handling.
@@ -36,6 +38,7 @@ from rest_framework.views import APIView
 
 from accounts.api.authentication import BearerTokenAuthentication
 from accounts.api.permissions import TokenScopeAllows
+from accounts.services import token_caller
 from reputation import policies
 from reputation.api.caching import cache_headers, etag_of, json_ready, matches
 from reputation.receipts import receipt_sign
@@ -155,23 +158,22 @@ def _answered_directly(request: HttpRequest, slug: str) -> HttpResponse | None:
     authenticators = view.get_authenticators()
     if not authenticators or type(authenticators[0]) is not BearerTokenAuthentication:
         return None
+    parts = meta["HTTP_AUTHORIZATION"].split()
+    if len(parts) != 2 or not parts[1].isascii():
+        return None  # the authentication class answers (401), as it decodes it
     api_request = view.request = Request(request)
     try:
-        authenticated = authenticators[0].authenticate(api_request)
-        if authenticated is None:
-            return None
-        api_request.user, api_request.auth = authenticated  # on the HttpRequest too, as DRF sets them
-        if not all(permission.has_permission(api_request, view) for permission in view.get_permissions()):
-            return None
         policy_id, with_receipt = _parameters(api_request)
         now = timezone.now()
-        decided = policies.decision_prepare(
-            user=api_request.user,  # type: ignore[arg-type]
-            slug=slug,
-            policy_id=policy_id,
-            now=now,
-            with_checkpoint=with_receipt,
+        found = policies.decision_prepare_for_token(
+            plaintext=parts[1], slug=slug, policy_id=policy_id, now=now, with_checkpoint=with_receipt
         )
+        if found is None:
+            return None
+        token, decided = found
+        api_request.user, api_request.auth = token_caller(token), token  # on the HttpRequest too, as DRF sets them
+        if not all(permission.has_permission(api_request, view) for permission in view.get_permissions()):
+            return None
     except (DomainError, APIException):
         return None
     for throttle in view.get_throttles():

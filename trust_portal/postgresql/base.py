@@ -1,4 +1,5 @@
-"""Django's PostgreSQL backend, with a cheaper connection health check (``CONN_HEALTH_CHECKS``).
+"""Django's PostgreSQL backend, with a cheaper connection health check (``CONN_HEALTH_CHECKS``) and prepared
+statements for the hot paths' cursors (``bound_cursor``).
 
 Django checks a persistent connection at the start of each request that uses it by sending ``SELECT 1`` and
 waiting for the answer: a round trip to the server before every request's first query, which was a quarter of
@@ -22,9 +23,18 @@ request's first query waits instead (tests/trust_portal/test_postgresql_health_c
 from __future__ import annotations
 
 import select
+from typing import Any
 
-from django.db.backends.postgresql import base
-from psycopg import pq
+from django.db.backends.postgresql import base, operations
+from django.utils.asyncio import async_unsafe
+from psycopg import errors, pq
+
+# psycopg prepares a statement after this many executions on a server-binding cursor, if enabled at all; Django
+# turns preparation off (None) for connection poolers that could not follow it. Here it is on but never reached:
+# only ``bound_cursor``'s cursors prepare, each statement on its first execution, and Django's own cursors bind
+# on the client and never prepare whatever the threshold. PgBouncer follows protocol-level prepared statements
+# since 1.21 (``max_prepared_statements``). ``OPTIONS["prepare_threshold"]`` in the settings still decides.
+NEVER_BY_COUNT = 2**31
 
 
 def _readable(fd: int) -> bool:
@@ -36,7 +46,47 @@ def _readable(fd: int) -> bool:
     return bool(poller.poll(0))
 
 
+class PreparingCursor(base.ServerBindingCursor):  # type: ignore[misc,name-defined]
+    """A server-binding cursor (parameters travel apart from the SQL) whose statements psycopg prepares on first
+    use per connection: the server parses and plans each once, and no parameter is quoted into the text."""
+
+    def execute(
+        self, query: Any, params: Any = None, *, prepare: bool | None = None, binary: bool | None = None
+    ) -> Any:
+        return super().execute(query, params, prepare=True if prepare is None else prepare, binary=binary)  # type: ignore[misc]
+
+
+class DatabaseOperations(operations.DatabaseOperations):
+    def last_executed_query(self, cursor: Any, sql: str, params: Any) -> str | None:  # type: ignore[override]
+        """What a ``PreparingCursor`` ran, as Django tells it for server-side binding (DEBUG's query log, the tests'
+        ``CaptureQueriesContext``): the SQL with its parameters quoted in."""
+        if isinstance(cursor, PreparingCursor):
+            try:
+                return str(self.compose_sql(sql, params))
+            except errors.DataError:
+                return None
+        return super().last_executed_query(cursor, sql, params)  # type: ignore[no-any-return]
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    ops_class = DatabaseOperations
+
+    def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
+        driver = super().get_new_connection(conn_params)
+        if driver.prepare_threshold is None and "prepare_threshold" not in self.settings_dict["OPTIONS"]:
+            driver.prepare_threshold = NEVER_BY_COUNT
+        return driver
+
+    @async_unsafe
+    def bound_cursor(self) -> Any:
+        """``cursor()`` with a ``PreparingCursor`` inside Django's wrapper (the health check first, database errors
+        translated, queries logged under DEBUG and seen by ``execute_wrappers``), for a statement run again and
+        again: ``trust_portal.db.PreparedQuery``."""
+        self.close_if_health_check_failed()
+        self.ensure_connection()
+        with self.wrap_database_errors:
+            return self._prepare_cursor(PreparingCursor(self.connection))  # type: ignore[attr-defined,call-arg]
+
     def is_usable(self) -> bool:
         driver = self.connection
         if driver is not None and not driver.closed and not driver.broken:
