@@ -285,24 +285,49 @@ class PolicyRevision(models.Model):
 
 
 class Decision(models.Model):
-    """One access decision as answered: the decision log (what OPA keeps, plus every condition and reason)."""
+    """One access decision as answered: the decision log (what OPA keeps, plus every condition and reason).
 
-    decision_id = models.CharField(max_length=40, unique=True)
-    policy = models.ForeignKey(AccessPolicy, on_delete=models.PROTECT, related_name="decisions")
-    revision = models.ForeignKey(PolicyRevision, on_delete=models.PROTECT, related_name="decisions")
-    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="decisions")
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    The log is the trust loop's hottest write (bench/decision.py), so its table carries only the indexes its
+    readers use — by policy and by agent, newest first, and the decision id — and no foreign-key constraints in
+    the database: each would cost every INSERT a lookup and a row lock (``FOR KEY SHARE``) on the agent, the
+    policy, its revision and the user, and decisions racing on one agent would share those locks (a MultiXact per
+    locked row). The references are read in the same request, just before, and the rows they name are never
+    deleted by the portal (policies are archived, agents and users kept); Django still applies ``on_delete``."""
+
+    decision_id = models.CharField(max_length=40)
+    policy = models.ForeignKey(
+        AccessPolicy, on_delete=models.PROTECT, related_name="decisions", db_constraint=False, db_index=False
+    )
+    revision = models.ForeignKey(
+        PolicyRevision, on_delete=models.PROTECT, related_name="decisions", db_constraint=False, db_index=False
+    )
+    agent = models.ForeignKey(
+        Agent, on_delete=models.CASCADE, related_name="decisions", db_constraint=False, db_index=False
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     result = models.CharField(max_length=5)
     input = models.JSONField()
     conditions = models.JSONField()
     reasons = models.JSONField()
-    at = models.DateTimeField(default=timezone.now, db_index=True)
+    at = models.DateTimeField(default=timezone.now)
 
     objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["policy", "-at"], name="decision_policy_time")]
+        indexes = [
+            models.Index(fields=["policy", "-at"], name="decision_policy_time"),
+            models.Index(fields=["agent", "-at"], name="decision_agent_time"),
+        ]
+        # A constraint, not ``unique=True``: the field's own would add a second index for LIKE on PostgreSQL.
+        constraints = [models.UniqueConstraint(fields=["decision_id"], name="decision_id_unique")]
 
     def __str__(self) -> str:
         return f"{self.decision_id}: {self.result}"
