@@ -8,6 +8,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, models
+from django.db.models import signals
+from django.db.models.base import ModelState
 from django.db.models.expressions import Col
 
 
@@ -39,6 +41,8 @@ class Columns:
         if fields is not None and len(self.fields) != len(fields):
             raise ValueError(f"{model.__name__} has no column for some of {list(fields)}.")
         self.attnames = {field.attname for field in self.fields}  # type: ignore[union-attr]
+        self._attname_order = [field.attname for field in self.fields]  # type: ignore[union-attr]
+        self._plain: bool | None = None  # no custom from_db, no pre_init or post_init receivers: see read()
         self.sql = ", ".join(f"{alias}.{field.column}" for field in self.fields)  # type: ignore[union-attr]
         self.width = len(self.fields)
         self._converters: weakref.WeakKeyDictionary[Any, list[tuple[int, list[Any], Col]]] = weakref.WeakKeyDictionary()
@@ -64,7 +68,23 @@ class Columns:
             for function in functions:
                 value = function(value, column, wrapper)
             values[index] = value
-        return self.model.from_db(DEFAULT_DB_ALIAS, self.attnames, values)
+        model = self.model
+        if self._plain is None:  # asked at the first read, once the apps have connected their signals
+            self._plain = not (
+                model.from_db.__func__ is not models.Model.from_db.__func__  # type: ignore[attr-defined]
+                or signals.pre_init.has_listeners(model)
+                or signals.post_init.has_listeners(model)
+            )
+        if not self._plain:
+            return model.from_db(DEFAULT_DB_ALIAS, self.attnames, values)
+        # What ``from_db`` ends with, without ``__init__``'s pass over every field (a tenth of a decision's Python):
+        # the values in the instance's dict, the fields left out deferred, the state of a loaded row.
+        instance = model.__new__(model)
+        instance.__dict__.update(zip(self._attname_order, values, strict=True))
+        state = ModelState()
+        state.adding, state.db = False, DEFAULT_DB_ALIAS
+        instance._state = state
+        return instance
 
 
 class PreparedQuery:
