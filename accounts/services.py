@@ -296,13 +296,28 @@ def api_token_revoke(*, token: ApiToken, user: User) -> ApiToken:
     return token
 
 
+# What the permission rules read of a caller (``accounts.rules``: ids, flags, the membership's role and
+# organization): a hot path that only checks permissions reads no more (the rest is deferred, as with ``only()``).
+LEAN_CALLER = (
+    ("id", "user", "read_only", "expires_at", "last_used_at", "revoked_at"),
+    ("id", "username", "is_superuser", "is_staff", "is_active", "is_arbiter"),
+    ("id", "user", "organization", "role"),
+    ("id", "name", "slug", "kind"),
+)
+
+
 @functools.cache
-def _token_reading() -> tuple[PreparedQuery, tuple[Columns, Columns, Columns, Columns]]:
+def _token_reading(lean: bool = False) -> tuple[PreparedQuery, tuple[Columns, Columns, Columns, Columns]]:
     """The bearer-token lookup as one statement (parameters: the digest, the time): the active token, its active
     user, their membership and organization, and the agents an ingest token is limited to (one row per agent; most
-    tokens have none). A hot path may read it beside its own (``token_reading_sql``)."""
+    tokens have none). A hot path may read it beside its own (``token_reading_sql``); ``lean``: only the columns
+    of ``LEAN_CALLER``."""
     scope = ApiToken._meta.get_field("agent_scopes").related_model._meta  # evidence's model, reached by relation
-    columns = (Columns(ApiToken, "t"), Columns(User, "u"), Columns(Membership, "m"), Columns(Organization, "o"))
+    models_ = ((ApiToken, "t"), (User, "u"), (Membership, "m"), (Organization, "o"))
+    columns: tuple[Columns, Columns, Columns, Columns] = tuple(  # type: ignore[assignment]
+        Columns(model, alias, fields if lean else None)
+        for (model, alias), fields in zip(models_, LEAN_CALLER, strict=True)
+    )
     sql = (
         f"SELECT {', '.join(c.sql for c in columns)}, s.agent_id "  # noqa: S608  (names come from the models)
         f"FROM {ApiToken._meta.db_table} t JOIN {User._meta.db_table} u ON u.id = t.user_id "
@@ -319,10 +334,10 @@ def token_reading_types() -> list[str]:
     return ["varchar", "timestamptz"]
 
 
-def token_reading_sql() -> tuple[str, int]:
+def token_reading_sql(lean: bool = False) -> tuple[str, int]:
     """The token lookup's SELECT (parameters: ``token_parameters``) and the number of columns it returns, for a
     hot path that reads the token in the same statement as its own rows (``token_from_rows`` reads them back)."""
-    query, columns = _token_reading()
+    query, columns = _token_reading(lean)
     return query.sql, sum(c.width for c in columns) + 1
 
 
@@ -333,10 +348,10 @@ def token_parameters(plaintext: str, now: datetime) -> list[Any] | None:
     return [token_digest(plaintext), connection.ops.adapt_datetimefield_value(now)]
 
 
-def token_from_rows(rows: Sequence[Sequence[Any]], now: datetime, start: int = 0) -> ApiToken:
+def token_from_rows(rows: Sequence[Sequence[Any]], now: datetime, start: int = 0, *, lean: bool = False) -> ApiToken:
     """The token whose lookup columns start at ``row[start]`` (with its user, membership and organization),
     marked used; ``token.scope_agent_ids``: the agents an ingest token is limited to (empty for most tokens)."""
-    _, (token_columns, user_columns, membership_columns, organization_columns) = _token_reading()
+    _, (token_columns, user_columns, membership_columns, organization_columns) = _token_reading(lean)
     row = rows[0]
     token = token_columns.read(row, start)
     user = user_columns.read(row, start + token_columns.width)

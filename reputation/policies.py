@@ -39,7 +39,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+import orjson
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.db.models import Field
 from django.utils import timezone
 
@@ -370,7 +371,7 @@ def _decision_read_query(
     )
     types = ["bigint", "varchar"]
     if with_token:
-        sql = f"SELECT * FROM ({token_reading_sql()[0]}) tok CROSS JOIN ({sql}) d"  # noqa: S608  (no input in it)
+        sql = f"SELECT * FROM ({token_reading_sql(lean=True)[0]}) tok CROSS JOIN ({sql}) d"  # noqa: S608  (no input in it)
         types = [*token_reading_types(), *types]
     return PreparedQuery(sql, types)  # cached by its inputs: a provider registered later makes another statement
 
@@ -468,9 +469,9 @@ def decision_prepare_for_token(
     rows = query.fetchall([*parameters, policy_id, slug])
     if not rows:
         return None
-    token = token_from_rows(rows, now)
+    token = token_from_rows(rows, now, lean=True)  # what the permission checks read of the caller, no more
     user = token_caller(token)
-    start = token_reading_sql()[1]
+    start = token_reading_sql(lean=True)[1]
     decided = _decided(rows, start, user=user, slug=slug, policy_id=policy_id, now=now, with_checkpoint=with_checkpoint)
     return token, decided
 
@@ -563,10 +564,17 @@ def decision_log(decision: Decision) -> None:
     there. Every decision's inputs are kept in the row, so a lost one is reproducible; the flush it no longer
     waits for was most of a decision's time (bench/decision.py)."""
     wrapper = connections[DEFAULT_DB_ALIAS]
-    values = [field.get_db_prep_save(getattr(decision, field.attname), wrapper) for field in _DECISION_FIELDS]
     if wrapper.vendor == "postgresql":
+        # The JSON columns as text (cast to jsonb by the statement), encoded by orjson: a few times faster.
+        values = [
+            orjson.dumps(getattr(decision, field.attname)).decode()
+            if isinstance(field, models.JSONField)
+            else field.get_db_prep_save(getattr(decision, field.attname), wrapper)
+            for field in _DECISION_FIELDS
+        ]
         decision.pk = _decision_insert().fetchall(values)[0][0]
     else:
+        values = [field.get_db_prep_save(getattr(decision, field.attname), wrapper) for field in _DECISION_FIELDS]
         with wrapper.cursor() as cursor:
             cursor.execute(_DECISION_INSERT_SQL, values)
             decision.pk = cursor.fetchone()[0]

@@ -175,3 +175,20 @@ def test_an_open_dispute_count_registered_as_sql_is_read_with_the_decision(
     assert buyer_api.get(url(policy["id"]), **DRF).json()["conditions"] == body["conditions"]
     [(_, evaluated)] = policies.preview(user=buyer, rules={"max_open_disputes": 0})
     assert evaluated.conditions[0]["actual"] == 2
+
+
+@pytest.mark.parametrize("extra", ["", "&receipt=1"])
+def test_a_direct_answer_costs_one_read_and_one_insert(policy, buyer_api, extra) -> None:
+    """The token, the agent, its standing and the policy in one statement; the logged row in another. A field of
+    the caller left out of the read (``accounts.services.LEAN_CALLER``) and then touched would be a third."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    buyer_api.get(url(policy["id"], extra))  # the token's last use is written at most once a minute: done here
+    with CaptureQueriesContext(connection) as captured:
+        assert buyer_api.get(url(policy["id"], extra)).status_code == 200
+    control = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE")
+    statements = [q["sql"] for q in captured if not q["sql"].lstrip().upper().startswith(control)]
+    assert len(statements) == 2, statements
+    assert statements[0].lstrip().startswith("SELECT") and "accounts_apitoken" in statements[0]
+    assert "INSERT INTO reputation_decision" in statements[1]
