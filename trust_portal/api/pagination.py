@@ -12,13 +12,16 @@ from typing import Any
 
 import orjson
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import pagination
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from trust_portal.api.params import int_schema, query_int
+from trust_portal.errors import InvalidQuery
 
 
 def page_size_cap(request: Request) -> int:
@@ -38,6 +41,26 @@ class CursorPagination(pagination.CursorPagination):
         # which reads a bad value as the default: the schema says integer, so the server holds to it).
         size = query_int(request, self.page_size_query_param, default=int(api_settings.PAGE_SIZE or cap), minimum=1)
         return min(size, cap)
+
+    def decode_cursor(self, request: Request) -> pagination.Cursor | None:
+        # DRF answers a cursor it cannot read with a 404; it is a bad parameter, so a 400 naming it.
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise InvalidQuery(
+                "This cursor was not handed out by this list (take next or previous).", field="cursor"
+            ) from None
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: APIView | None = None) -> list[Any] | None:
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except (ValueError, TypeError, DjangoValidationError):
+            if self.cursor_query_param not in request.query_params:
+                raise
+            # A cursor that decodes but whose position is not a value of the ordering's field (crafted by hand).
+            raise InvalidQuery(
+                "This cursor was not handed out by this list (take next or previous).", field="cursor"
+            ) from None
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         parameters: list[dict[str, Any]] = super().get_schema_operation_parameters(view)
