@@ -97,6 +97,43 @@ def _after_terminal(dispute: Dispute, now: datetime) -> None:
     agent_evaluate(agent_id=dispute.agent_id, now=now)
 
 
+def _move_filing(
+    dispute: Dispute,
+    *,
+    user: User,
+    action: str,
+    sources: list[str],
+    to: str,
+    now: datetime,
+    party: str,
+    stage: str,
+    statement: str,
+    confidential: bool,
+    attachments: Iterable[Any],
+    announce: str,
+    **changes: Any,
+) -> Dispute:
+    """A party's move that files their statement (respond, answer a question, appeal): the transition and the
+    submission in one transaction (a second submission at the stage is a 409 and undoes the move), then the word
+    to both sides."""
+    checked = attachments_check(list(attachments)) if attachments else []
+    with transaction.atomic():
+        dispute = move(dispute, actor=user, action=action, sources=sources, to=to, now=now, **changes)
+        submission_create(
+            dispute=dispute,
+            party=party,
+            stage=stage,
+            round=dispute.info_rounds if stage == Submission.Stage.INFO else 0,
+            author=user,
+            statement=statement,
+            confidential=confidential,
+            attachments=checked,
+            now=now,
+        )
+        _announce(dispute, announce)
+    return dispute
+
+
 # --- the respondent ----------------------------------------------------------------------------------------------
 
 
@@ -113,30 +150,23 @@ def dispute_respond(
     now = now or timezone.now()
     require(user, "disputes.respond", dispute)
     statement = text(statement, "statement")
-    with transaction.atomic():
-        review_due = now + timedelta(days=dispute.review_days)
-        dispute = move(
-            dispute,
-            actor=user,
-            action="respond",
-            sources=[Status.AWAITING_RESPONSE],
-            to=Status.UNDER_REVIEW,
-            now=now,
-            due_by=review_due,
-            review_due_by=review_due,
-        )
-        submission_create(
-            dispute=dispute,
-            party=Party.RESPONDENT,
-            stage=Submission.Stage.RESPONSE,
-            author=user,
-            statement=statement,
-            confidential=confidential,
-            attachments=attachments_check(list(attachments)) if attachments else [],
-            now=now,
-        )
-        _announce(dispute, "the respondent answered")
-    return dispute
+    review_due = now + timedelta(days=dispute.review_days)
+    return _move_filing(
+        dispute,
+        user=user,
+        action="respond",
+        sources=[Status.AWAITING_RESPONSE],
+        to=Status.UNDER_REVIEW,
+        now=now,
+        party=Party.RESPONDENT,
+        stage=Submission.Stage.RESPONSE,
+        statement=statement,
+        confidential=confidential,
+        attachments=attachments,
+        announce="the respondent answered",
+        due_by=review_due,
+        review_due_by=review_due,
+    )
 
 
 # --- arbiters ----------------------------------------------------------------------------------------------------
@@ -230,30 +260,22 @@ def dispute_submit_info(
     require(user, "disputes.submit_info", dispute)
     statement = text(statement, "statement")
     party = dispute.info_party
-    with transaction.atomic():
-        dispute = move(
-            dispute,
-            actor=user,
-            action="submit_info",
-            sources=[Status.INFO_REQUESTED],
-            to=Status.UNDER_REVIEW,
-            now=now,
-            info_party="",
-            due_by=dispute.review_due_by,
-        )
-        submission_create(
-            dispute=dispute,
-            party=party,
-            stage=Submission.Stage.INFO,
-            round=dispute.info_rounds,
-            author=user,
-            statement=statement,
-            confidential=confidential,
-            attachments=attachments_check(list(attachments)) if attachments else [],
-            now=now,
-        )
-        _announce(dispute, f"the {party} answered the arbiter's question")
-    return dispute
+    return _move_filing(
+        dispute,
+        user=user,
+        action="submit_info",
+        sources=[Status.INFO_REQUESTED],
+        to=Status.UNDER_REVIEW,
+        now=now,
+        party=party,
+        stage=Submission.Stage.INFO,
+        statement=statement,
+        confidential=confidential,
+        attachments=attachments,
+        announce=f"the {party} answered the arbiter's question",
+        info_party="",
+        due_by=dispute.review_due_by,
+    )
 
 
 # --- the parties' own moves ----------------------------------------------------------------------------------
@@ -357,32 +379,25 @@ def dispute_appeal(
         )
     party = party_of_user(user, dispute)
     review_due = now + timedelta(days=dispute.review_days)
-    with transaction.atomic():
-        dispute = move(
-            dispute,
-            actor=user,
-            action="appeal",
-            sources=[Status.RULED],
-            to=Status.APPEALED,
-            now=now,
-            arbiter=None,
-            appealed_by=party,
-            due_by=review_due,
-            review_due_by=review_due,
-            note=f"appealed by the {party}",
-        )
-        submission_create(
-            dispute=dispute,
-            party=party,
-            stage=Submission.Stage.APPEAL,
-            author=user,
-            statement=statement,
-            confidential=confidential,
-            attachments=attachments_check(list(attachments)) if attachments else [],
-            now=now,
-        )
-        _announce(dispute, f"the {party} appealed the ruling")
-    return dispute
+    return _move_filing(
+        dispute,
+        user=user,
+        action="appeal",
+        sources=[Status.RULED],
+        to=Status.APPEALED,
+        now=now,
+        party=party,
+        stage=Submission.Stage.APPEAL,
+        statement=statement,
+        confidential=confidential,
+        attachments=attachments,
+        announce=f"the {party} appealed the ruling",
+        arbiter=None,
+        appealed_by=party,
+        due_by=review_due,
+        review_due_by=review_due,
+        note=f"appealed by the {party}",
+    )
 
 
 def dispute_close(*, user: User | None, dispute: Dispute, now: datetime | None = None) -> Dispute:
