@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api.actions import action_view
 from accounts.api.permissions import TokenScopeAllows
 from accounts.models import User
 from accounts.permissions import require
@@ -30,24 +31,11 @@ from disputes.models import TERMINAL, Dispute
 from disputes.rulings import dispute_rule
 from pacts.models import Agent
 from trust_portal.api.pagination import CursorPagination, paginated_response
-from trust_portal.api.params import query_filters
+from trust_portal.api.params import strict_query
 from trust_portal.api.schema import PROBLEM
-from trust_portal.errors import Forbidden, InvalidQuery, NotFound
+from trust_portal.errors import Forbidden, NotFound
 
 TAGS = ["disputes"]
-PAGINATION = ("cursor", "page_size")
-
-
-def strict_query(request: Request, serializer_class: type[serializers.Serializer] | None = None) -> dict[str, Any]:
-    """The query parameters through ``serializer_class``: an unknown or repeated one is a 400 naming it."""
-    allowed = set(serializer_class().fields) | set(PAGINATION) if serializer_class else set()
-    for name in sorted(request.query_params):
-        if name not in allowed:
-            expected = ", ".join(sorted(allowed)) or "none"
-            raise InvalidQuery(f"Unknown query parameter {name!r} (this operation takes: {expected}).", field=name)
-        if len(request.query_params.getlist(name)) > 1:
-            raise InvalidQuery(f"Give {name} once.", field=name)
-    return query_filters(request, serializer_class) if serializer_class else {}
 
 
 def _dispute_of(user: Any, dispute_id: int) -> Dispute:
@@ -88,7 +76,7 @@ class DisputeListView(APIView):
         tags=TAGS,
     )
     def get(self, request: Request) -> Response:
-        filters = strict_query(request, s.DisputeListQuery)
+        filters = strict_query(request, s.DisputeListQuery, paginated=True)
         disputes = selectors.dispute_list(
             user=request.user,
             status=filters["status"],
@@ -148,28 +136,6 @@ class DisputeDetailView(APIView):
 ACTION_RESPONSES = {200: s.DisputeOutput, 400: PROBLEM, 401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM}
 
 
-def _act(
-    request: Request,
-    dispute_id: int,
-    permission: str,
-    body_class: type[serializers.Serializer] | None,
-    service: Callable[..., Any],
-) -> Response:
-    """One action: 404 unless the caller sees the dispute, 403 unless they may act, then the body (400), then the
-    transition (409 naming the state); 200 with the dispute as it now is."""
-    user = signed_in_user(request)
-    strict_query(request)
-    dispute = _dispute_of(user, dispute_id)
-    require(user, permission, dispute)
-    fields: dict[str, Any] = {}
-    if body_class is not None:
-        data = body_class(data=request.data)
-        data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
-    service(user=user, dispute=dispute, **fields)
-    return Response(dispute_body(user, dispute_id))
-
-
 def _statement_service(service: Callable[..., Any]) -> Callable[..., Any]:
     """A statement action: the attachments as the wire gives them (the service checks them, 400 naming each)."""
 
@@ -188,19 +154,21 @@ def _action_view(
     description: str,
     examples: Iterable[OpenApiExample] = (),
 ) -> type[APIView]:
-    @extend_schema(
-        request=body_class,
-        responses=ACTION_RESPONSES,
+    """One action's view (``accounts.api.actions``): 404 unless the caller sees the dispute, 403 unless they may
+    act, then the body (400), then the transition (409 naming the state); 200 with the dispute as it now is."""
+    return action_view(
+        target="dispute",
+        name=name,
+        permission=permission,
+        body_class=body_class,
+        service=service,
         description=description,
-        examples=list(examples),
+        find=_dispute_of,
+        answer=dispute_body,
+        responses=ACTION_RESPONSES,
         tags=TAGS,
-        operation_id=f"disputes_{name.replace('-', '_')}",
+        examples=examples,
     )
-    def post(self: APIView, request: Request, dispute_id: int) -> Response:
-        return _act(request, dispute_id, permission, body_class, service)
-
-    view_name = "Dispute" + "".join(part.title() for part in name.split("-")) + "View"
-    return type(view_name, (APIView,), {"post": post, "__doc__": description.split(".")[0] + "."})
 
 
 def _rule(*, user: User, dispute: Dispute, **fields: Any) -> Any:
@@ -308,7 +276,7 @@ class PrecedentView(APIView):
         tags=TAGS,
     )
     def get(self, request: Request) -> Response:
-        filters = strict_query(request, s.PrecedentQuery)
+        filters = strict_query(request, s.PrecedentQuery, paginated=True)
         rulings = selectors.precedent_search(user=request.user, **filters)
         user = request.user
 
@@ -339,7 +307,7 @@ class ArbiterQueueView(APIView):
         tags=TAGS,
     )
     def get(self, request: Request) -> Response:
-        filters = strict_query(request, s.ArbiterQueueQuery)
+        filters = strict_query(request, s.ArbiterQueueQuery, paginated=True)
         _arbiter_or_staff(request.user)
         from django.db.models.functions import Coalesce
 
@@ -358,7 +326,7 @@ class ConflictListView(APIView):
         tags=TAGS,
     )
     def get(self, request: Request) -> Response:
-        strict_query(request, _NoFilters)
+        strict_query(request, _NoFilters, paginated=True)
         _arbiter_or_staff(request.user)
         found = conflicts.conflict_list(user=request.user)
         return paginated_response(self, request, found, s.ArbiterConflictOutput, ("-created_at", "-id"))

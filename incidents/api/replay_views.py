@@ -20,9 +20,9 @@ from rest_framework.views import APIView
 
 from accounts.api.permissions import TokenScopeAllows
 from incidents import degradation, replays
-from incidents.api.views import strict_query
 from incidents.models import Replay
 from pacts.selectors import agent_get
+from trust_portal.api.params import strict_query
 from trust_portal.api.schema import PROBLEM
 from trust_portal.errors import InvalidQuery
 

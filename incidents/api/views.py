@@ -7,7 +7,6 @@ without a broken assumption: 409 ``broken_assumption_required``). Every query pa
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from drf_spectacular.utils import OpenApiExample, extend_schema
@@ -17,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api.actions import act, action_view
 from accounts.api.permissions import TokenScopeAllows
 from accounts.permissions import can_view, require
 from accounts.roles import signed_in_user
@@ -28,29 +28,12 @@ from incidents.models import Incident, SignalType, TimelineNote
 from pacts.models import Agent
 from reputation.models import Decision
 from trust_portal.api.pagination import CursorPagination, paginated_response
-from trust_portal.api.params import query_filters
+from trust_portal.api.params import strict_query
 from trust_portal.api.schema import PROBLEM
 from trust_portal.errors import InvalidQuery, NotFound
 
 TAGS = ["incidents"]
-PAGINATION = ("cursor", "page_size")
 PUBLIC_READS = [IsAuthenticatedOrReadOnly, TokenScopeAllows]  # public incidents are public
-
-
-def strict_query(
-    request: Request, serializer_class: type[serializers.Serializer] | None = None, paginated: bool = False
-) -> dict[str, Any]:
-    """The query parameters through ``serializer_class``: an unknown or repeated one is a 400 naming it."""
-    allowed = set(serializer_class().fields) if serializer_class else set()
-    if paginated:
-        allowed |= set(PAGINATION)
-    for name in sorted(request.query_params):
-        if name not in allowed:
-            expected = ", ".join(sorted(allowed)) or "none"
-            raise InvalidQuery(f"Unknown query parameter {name!r} (this operation takes: {expected}).", field=name)
-        if len(request.query_params.getlist(name)) > 1:
-            raise InvalidQuery(f"Give {name} once.", field=name)
-    return query_filters(request, serializer_class) if serializer_class else {}
 
 
 def _incident_of(user: Any, incident_id: int) -> Incident:
@@ -267,32 +250,17 @@ class IncidentDetailView(APIView):
         tags=TAGS,
     )
     def patch(self, request: Request, incident_id: int) -> Response:
-        return _act(
-            request, incident_id, "incidents.analyse", s.IncidentUpdateInput, services.incident_update, partial=True
+        return act(
+            request,
+            incident_id,
+            find=_incident_of,
+            permission="incidents.analyse",
+            body_class=s.IncidentUpdateInput,
+            service=services.incident_update,
+            target="incident",
+            answer=incident_body,
+            partial=True,
         )
-
-
-def _act(
-    request: Request,
-    incident_id: int,
-    permission: str,
-    body_class: type[serializers.Serializer] | None,
-    service: Callable[..., Any],
-    *,
-    partial: bool = False,
-) -> Response:
-    """404 unless the caller sees the incident, 403 unless they may act, then the body (400), then the write."""
-    user = signed_in_user(request)
-    strict_query(request)
-    incident = _incident_of(user, incident_id)
-    require(user, permission, incident)
-    fields: dict[str, Any] = {}
-    if body_class is not None:
-        data = body_class(data=request.data, partial=partial)
-        data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
-    service(user=user, incident=incident, **fields)
-    return Response(incident_body(user, incident_id))
 
 
 ACTION_RESPONSES = {200: s.IncidentOutput, 400: PROBLEM, 401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM}
@@ -306,19 +274,21 @@ def _postmortem(*, user: Any, incident: Incident, **fields: Any) -> Any:
 def _action_view(
     name: str, permission: str, body_class: Any, service: Any, description: str, examples: Any = ()
 ) -> type[APIView]:
-    @extend_schema(
-        request=body_class,
-        responses=ACTION_RESPONSES,
+    """One action's view (``accounts.api.actions``): 404 unless the caller sees the incident, 403 unless they may
+    act, then the body (400), then the write."""
+    return action_view(
+        target="incident",
+        name=name,
+        permission=permission,
+        body_class=body_class,
+        service=service,
         description=description,
-        examples=list(examples),
+        find=_incident_of,
+        answer=incident_body,
+        responses=ACTION_RESPONSES,
         tags=TAGS,
-        operation_id=f"incidents_{name.replace('-', '_')}",
+        examples=examples,
     )
-    def post(self: APIView, request: Request, incident_id: int) -> Response:
-        return _act(request, incident_id, permission, body_class, service)
-
-    view_name = "Incident" + "".join(part.title() for part in name.split("-")) + "View"
-    return type(view_name, (APIView,), {"post": post, "__doc__": description.split(".")[0] + "."})
 
 
 ACTION_VIEWS: dict[str, type[APIView]] = {

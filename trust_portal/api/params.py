@@ -133,3 +133,23 @@ class StrictQueryBooleanField(serializers.BooleanField):
             return False
         self.fail("invalid", input=data)
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+PAGINATION = ("cursor", "page_size")
+
+
+def strict_query(
+    request: Request, serializer_class: type[serializers.Serializer] | None = None, *, paginated: bool = False
+) -> dict[str, Any]:
+    """The query parameters through ``serializer_class`` (``query_filters``): an unknown or repeated one is a 400
+    naming it; ``paginated`` also admits the cursor pagination's own."""
+    allowed = set(serializer_class().fields) if serializer_class else set()
+    if paginated:
+        allowed |= set(PAGINATION)
+    for name in sorted(request.query_params):
+        if name not in allowed:
+            expected = ", ".join(sorted(allowed)) or "none"
+            raise InvalidQuery(f"Unknown query parameter {name!r} (this operation takes: {expected}).", field=name)
+        if len(request.query_params.getlist(name)) > 1:
+            raise InvalidQuery(f"Give {name} once.", field=name)
+    return query_filters(request, serializer_class) if serializer_class else {}
