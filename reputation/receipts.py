@@ -14,9 +14,10 @@ from typing import Any, Literal
 
 from django.conf import settings
 
+from evidence.canonical import canonical_bytes
 from transparency import log as tlog
 from transparency.models import LogCheckpoint, LogKey
-from trustcore import dsse, jcs
+from trustcore import dsse
 from trustcore.canonical import iso
 from trustcore.verify import RECEIPT_TYPES
 
@@ -64,4 +65,5 @@ def receipt_sign(
         "checkpoint": checkpoint.note if checkpoint else None,
         "log": {"origin": key.name, "key_name": checkpoint.key_name if checkpoint else key.name, "key_id": key.key_id},
     }
-    return dsse.sign(jcs.dumps(payload), key.private, payload_type=RECEIPT_TYPES[kind]), expires
+    # RFC 8785 bytes by the ingest's fast encoder (orjson where it prints what JCS would, else trustcore.jcs).
+    return dsse.sign(canonical_bytes(payload), key.private, payload_type=RECEIPT_TYPES[kind]), expires
