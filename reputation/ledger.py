@@ -189,6 +189,17 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
 
 
+def percent_wire(percent: Decimal) -> str:
+    """A percent as the API writes it (three decimals, ``"10.000"``): webhooks carry the same string."""
+    return format(Decimal(percent).quantize(Decimal("0.001")), "f")
+
+
+def percent_text(percent: Decimal) -> str:
+    """A percent for people: no trailing zeros and never an exponent (``10``, ``2.5``; ``normalize()`` alone
+    writes ten as ``1E+1``)."""
+    return format(Decimal(percent).normalize(), "f")
+
+
 def entry_data(entry: LedgerEntry) -> dict[str, Any]:
     """The entry as events and webhooks carry it (the API's field names)."""
     return {
@@ -198,7 +209,7 @@ def entry_data(entry: LedgerEntry) -> dict[str, Any]:
         "clause": entry.clause_id,
         "verdict": entry.verdict_id,
         "kind": entry.kind,
-        "percent": str(entry.percent.normalize()),
+        "percent": percent_wire(entry.percent),
         "amount": str(entry.amount),
         "currency": entry.currency,
         "status": entry.status,
@@ -276,7 +287,7 @@ def ledger_entries_for_breach(*, verdict: Verdict) -> list[LedgerEntry]:
             at=at,
             old="",
             new=Status.PENDING_CURE,
-            note=f"{verdict.clause_id} breached (pact v{version.number}); {percent.normalize()} % of the fee, "
+            note=f"{verdict.clause_id} breached (pact v{version.number}); {percent_text(percent)} % of the fee, "
             f"{active}/{length} days of {day:%B %Y}; cure period ends {cure_ends_at:%Y-%m-%d %H:%M} UTC",
         )
         _announce(
@@ -339,7 +350,7 @@ def ledger_credit_from_ruling(
         at=now,
         old="",
         new=Status.OWED,
-        note=f"{note}: {percent.normalize()} % of the fee, {max(active, 1)}/{length} days of {day:%B %Y}",
+        note=f"{note}: {percent_text(percent)} % of the fee, {max(active, 1)}/{length} days of {day:%B %Y}",
     )
     _announce("ledger.entry_created", entry, f"{agent.name}: service credit of {entry.amount} {entry.currency} owed")
     return entry

@@ -417,3 +417,18 @@ def test_cure_days_is_optional_and_existing_documents_keep_their_hash() -> None:
     assert validate(with_cure) == []
     with_cure["dispute_terms"]["cure_days"] = -1
     assert [e.path for e in validate(with_cure)] == ["$.dispute_terms.cure_days"]
+
+
+@pytest.mark.parametrize(
+    ("stored", "on_the_wire", "for_people"),
+    [("10", "10.000", "10"), ("2.5", "2.500", "2.5"), ("100", "100.000", "100")],
+)
+def test_events_and_webhooks_write_the_percent_as_the_api_does(
+    entry, staff, bearer, stored, on_the_wire, for_people
+) -> None:
+    from reputation.ledger import entry_data, percent_text
+
+    LedgerEntry.objects.filter(pk=entry.pk).update(percent=Decimal(stored))
+    entry.refresh_from_db()
+    assert entry_data(entry)["percent"] == on_the_wire == bearer(staff).get(URL).json()["results"][0]["percent"]
+    assert percent_text(entry.percent) == for_people  # never "1E+1"
