@@ -51,6 +51,7 @@ def test_post_replay_answers_202_and_the_job_reads_back(
     page = client.get(f"/replays/{body['id']}/")
     assert page.status_code == 200 and b'data-figure="replay-figure"' in page.content
     assert b"would have been breached" in page.content
+    assert b"Actual and replayed tiers and clause statuses: the data as a table" in page.content
 
 
 def test_a_replay_is_its_requesters(live, agent, vendor, vendor_member, staff, buyer, client) -> None:

@@ -208,6 +208,7 @@ def test_the_dashboard_renders_its_charts_for_anyone(client, report) -> None:
     assert page.status_code == 200
     for figure in (b'id="lead-figure"', b'id="shares-figure"', b'id="weakness-figure"'):
         assert figure in page.content
+    assert b"visible failure: the data as a table" in page.content  # the chart's accessible alternative
     assert client.get("/incidents/metrics/?start=nonsense").status_code == 400
 
 
