@@ -102,29 +102,33 @@ class TokenDetailView(APIView):
         return Response(TokenOutput(token).data)
 
 
+def me_body(user: Any, token: ApiToken | None) -> dict[str, Any]:
+    """Who ``user`` is, as ``GET /api/v1/me/`` answers (and a newly accepted invitation): role, organization, token."""
+    membership = user.membership_or_none
+    organization = (
+        {
+            "name": membership.organization.name,
+            "slug": membership.organization.slug,
+            "kind": membership.organization.kind,
+            "role": membership.role,
+        }
+        if membership
+        else None
+    )
+    return dict(
+        MeOutput(
+            {"username": user.username, "role": role_of(user).value, "organization": organization, "token": token}
+        ).data
+    )
+
+
 class MeView(APIView):
     """Who the caller is: role, organization, and the token in use."""
 
     @extend_schema(responses={200: MeOutput, 401: PROBLEM}, tags=["auth"])
     def get(self, request: Request) -> Response:
         user = signed_in_user(request)
-        membership = user.membership_or_none
-        organization = (
-            {
-                "name": membership.organization.name,
-                "slug": membership.organization.slug,
-                "kind": membership.organization.kind,
-                "role": membership.role,
-            }
-            if membership
-            else None
-        )
-        token = request.auth if isinstance(request.auth, ApiToken) else None
-        return Response(
-            MeOutput(
-                {"username": user.username, "role": role_of(user).value, "organization": organization, "token": token}
-            ).data
-        )
+        return Response(me_body(user, request.auth if isinstance(request.auth, ApiToken) else None))
 
 
 class NotificationListView(APIView):
@@ -242,22 +246,4 @@ class InvitationAcceptView(APIView):
         member = services.invitation_accept(
             secret=fields["token"], username=fields["username"], password=fields["password"], email=fields["email"]
         )
-        membership = member.membership_or_none
-        assert membership is not None
-        organization = membership.organization
-        return Response(
-            MeOutput(
-                {
-                    "username": member.username,
-                    "role": role_of(member).value,
-                    "organization": {
-                        "name": organization.name,
-                        "slug": organization.slug,
-                        "kind": organization.kind,
-                        "role": membership.role,
-                    },
-                    "token": None,
-                }
-            ).data,
-            status=status.HTTP_201_CREATED,
-        )
+        return Response(me_body(member, None), status=status.HTTP_201_CREATED)
