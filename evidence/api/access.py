@@ -21,7 +21,7 @@ from accounts.roles import signed_in_user
 from evidence import access_requests as access
 from evidence.api import serializers as s
 from evidence.models import AccessRequest
-from pacts.selectors import agent_get
+from pacts.selectors import agent_find
 from trust_portal.api.pagination import CursorPagination, paginated_response
 from trust_portal.api.params import query_filters
 from trust_portal.api.schema import PROBLEM
@@ -63,7 +63,7 @@ class AgentAccessRequestsView(APIView):
     )
     def post(self, request: Request, slug: str) -> Response:
         user = signed_in_user(request)
-        agent = agent_get(user=user, slug=slug)
+        agent = agent_find(user=user, slug=slug)
         require(user, "evidence.request_access", agent)  # before the body is read
         fields = _body(s.AccessRequestInput, request)
         created = access.access_request_create(user=user, agent=agent, reason=fields["reason"])
@@ -204,7 +204,7 @@ class AgentAccessRulesView(APIView):
     )
     def get(self, request: Request, slug: str) -> Response:
         user = signed_in_user(request)
-        agent = agent_get(user=user, slug=slug)
+        agent = agent_find(user=user, slug=slug)
         return Response(_rule_body(agent, access.access_rule_get(user=user, agent=agent)))
 
     @extend_schema(
@@ -224,7 +224,7 @@ class AgentAccessRulesView(APIView):
     )
     def put(self, request: Request, slug: str) -> Response:
         user = signed_in_user(request)
-        agent = agent_get(user=user, slug=slug)
+        agent = agent_find(user=user, slug=slug)
         require(user, "evidence.manage_access_rules", agent)  # before the body is read
         fields = _body(s.AccessRuleInput, request)
         rule = access.access_rule_set(user=user, agent=agent, **fields)
@@ -242,6 +242,6 @@ class AgentAccessLogView(APIView):
     )
     def get(self, request: Request, slug: str) -> Response:
         user = signed_in_user(request)
-        agent = agent_get(user=user, slug=slug)
+        agent = agent_find(user=user, slug=slug)
         entries = access.access_log_list(user=user, agent=agent)
         return paginated_response(self, request, entries, s.AccessLogOutput, ("-at", "-id"))

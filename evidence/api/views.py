@@ -24,7 +24,7 @@ from evidence.errors import EvidenceInvalid
 from evidence.idempotency import fingerprint, run_idempotently
 from evidence.importers import ImportOptions
 from evidence.models import EvidenceRecord
-from pacts.selectors import agent_find, agent_get
+from pacts.selectors import agent_find
 from trust_portal.api.exceptions import problem_response
 from trust_portal.api.pagination import CursorPagination, paginated_response
 from trust_portal.api.params import query_filters
@@ -64,7 +64,7 @@ class AgentEvidenceView(APIView):
         tags=["evidence"],
     )
     def get(self, request: Request, slug: str) -> Response:
-        agent = agent_get(user=request.user, slug=slug)
+        agent = agent_find(user=request.user, slug=slug)
         filters = query_filters(request, s.EvidenceListQuery)
         records = selectors.evidence_list(user=request.user, agent=agent, **filters).select_related("agent")
         return paginated_response(self, request, records, s.EvidenceRecordOutput, ("-observed_to", "-id"))
@@ -158,7 +158,7 @@ class AgentEvidenceImportView(APIView):
     )
     def post(self, request: Request, slug: str) -> Response:
         user = signed_in_user(request)
-        agent = agent_get(user=user, slug=slug)
+        agent = agent_find(user=user, slug=slug)
         services.require_submitter(agent=agent, user=user, token=_token(request))  # before the upload is read
         upload = request.data.get("file") if hasattr(request.data, "get") else None
         if upload is None:
@@ -206,7 +206,7 @@ class AgentGrantListView(APIView):
     @extend_schema(responses={200: s.GrantOutput(many=True), 401: PROBLEM, 404: PROBLEM}, tags=["evidence"])
     def get(self, request: Request, slug: str) -> Response:
         user = signed_in_user(request)
-        agent = agent_get(user=user, slug=slug)
+        agent = agent_find(user=user, slug=slug)
         return Response(s.GrantOutput(selectors.access_grant_list(user=user, agent=agent), many=True).data)
 
     @extend_schema(
@@ -216,7 +216,7 @@ class AgentGrantListView(APIView):
     )
     def post(self, request: Request, slug: str) -> Response:
         user = signed_in_user(request)
-        agent = agent_get(user=user, slug=slug)
+        agent = agent_find(user=user, slug=slug)
         require(user, "evidence.manage_grants", agent)  # before the body is read
         data = s.GrantInput(data=request.data)
         data.is_valid(raise_exception=True)

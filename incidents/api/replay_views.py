@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 from accounts.api.permissions import TokenScopeAllows
 from incidents import degradation, replays
 from incidents.models import Replay
-from pacts.selectors import agent_get
+from pacts.selectors import agent_find
 from trust_portal.api.params import strict_query
 from trust_portal.api.schema import PROBLEM
 from trust_portal.errors import InvalidQuery
@@ -161,7 +161,7 @@ class DegradationView(APIView):
     )
     def get(self, request: Request, slug: str) -> Response:
         strict_query(request)
-        agent = agent_get(user=request.user, slug=slug)
+        agent = agent_find(user=request.user, slug=slug)
         return Response(degradation.report(user=request.user, agent=agent))
 
 
@@ -182,7 +182,7 @@ class ReplayCreateView(APIView):
     )
     def post(self, request: Request, slug: str) -> Response:
         strict_query(request)
-        agent = agent_get(user=request.user, slug=slug)
+        agent = agent_find(user=request.user, slug=slug)
         from accounts.permissions import require
 
         require(request.user, "incidents.replay", agent)

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.permissions import TokenScopeAllows
-from pacts.selectors import agent_get
+from pacts.selectors import agent_find
 from reputation.api.caching import cache_headers, etag_of, json_ready, matches
 from reputation.api.decision import RECEIPT
 from reputation.models import ScoreEvent, TierChange
@@ -92,7 +92,7 @@ class AgentScoreView(APIView):
         tags=["reputation"],
     )
     def get(self, request: Request, slug: str) -> HttpResponse:
-        agent = agent_get(user=request.user, slug=slug)
+        agent = agent_find(user=request.user, slug=slug)
         reputation = reputation_of(user=request.user, agent=agent)
         count = min(query_int(request, "events", default=20), 200)
         with_receipt = query_bool(request, "receipt")

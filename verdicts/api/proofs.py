@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from accounts.api.permissions import TokenScopeAllows
 from evidence.access_requests import access_log_write
 from evidence.selectors import evidence_get
-from pacts.selectors import agent_get
+from pacts.selectors import agent_find
 from transparency import log as tlog
 from trust_portal.api.params import int_parameter, query_int_or_none
 from trust_portal.api.schema import PROBLEM
@@ -69,7 +69,7 @@ class BundleView(APIView):
 
     @extend_schema(responses={(200, "application/json"): OpenApiTypes.OBJECT, 404: PROBLEM}, tags=["log"])
     def get(self, request: Request, slug: str) -> HttpResponse:
-        agent = agent_get(user=request.user, slug=slug)
+        agent = agent_find(user=request.user, slug=slug)
         bundle = bundle_build(user=request.user, agent=agent)
         # the vendor sees who downloaded its restricted records (evidence's access log; one INSERT)
         access_log_write(user=request.user, agent=agent, record_ids=[r["id"] for r in bundle["records"]], via="bundle")

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.permissions import TokenScopeAllows
-from pacts.selectors import agent_get
+from pacts.selectors import agent_find
 from trust_portal.api.pagination import CursorPagination
 from trust_portal.api.params import bool_parameter, int_parameter, query_bool, query_int_or_none
 from trust_portal.api.schema import PROBLEM
@@ -110,7 +110,7 @@ class AgentVerdictsView(APIView):
         tags=["verdicts"],
     )
     def get(self, request: Request, slug: str) -> Response:
-        agent = agent_get(user=request.user, slug=slug)
+        agent = agent_find(user=request.user, slug=slug)
         if query_bool(request, "history"):
             history = selectors.verdict_history(
                 agent=agent,
