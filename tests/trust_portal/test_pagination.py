@@ -97,3 +97,59 @@ def test_an_anonymous_evidence_list_of_large_records_is_bounded_in_items_and_byt
 
 def test_an_anonymous_cap_above_the_signed_in_cap_stops_start_up() -> None:
     assert "API_PAGE_SIZE_MAX_ANON" in refused({"API_PAGE_SIZE_MAX_ANON": "200", "API_PAGE_SIZE_MAX": "100"})
+
+
+@pytest.fixture
+def tied(published_pact, agent, vendor, wire) -> list[int]:
+    """27 records observed at the same moment: every page's items share one cursor position."""
+    items = [wire(successes=n % 10, trials=10, observed_to="2026-09-03T00:00:00+00:00") for n in range(27)]
+    for item in items:
+        item["observed_from"] = "2026-09-02T00:00:00+00:00"
+    evidence_services.evidence_submit(agent=agent, user=vendor, items=items)
+    return sorted((r.pk for r in agent.evidence.all()), reverse=True)
+
+
+def walk(client: APIClient, url: str | None, link: str) -> list[list[int]]:
+    pages = []
+    while url:
+        body = client.get(url).json()
+        pages.append([item["id"] for item in body["results"]])
+        url = body[link]
+    return pages
+
+
+def test_walking_back_from_a_short_last_page_sees_every_record(tied, agent, buyer, bearer) -> None:
+    client = bearer(buyer)
+    forward = walk(client, f"/api/v1/agents/{agent.slug}/evidence/?page_size=13", "next")
+    assert [len(page) for page in forward] == [13, 13, 1]
+    assert [i for page in forward for i in page] == tied
+    last = client.get(f"/api/v1/agents/{agent.slug}/evidence/?page_size=13").json()
+    while last["next"]:
+        last = client.get(last["next"]).json()
+    back = walk(client, last["previous"], "previous")
+    assert [i for page in reversed(back) for i in page] == tied[:-1]  # DRF's own link skipped 12 of them
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    ["!!!", "====", "%20", "-_-_", "eD15", "cD05OTk5LTEyLTMxVDIzOjU5OjU5LTA1OjAw", "bz05OTk5OTk5OTk5OTk5OQ=="],
+)  # garbage; base64 of x=y; of a date past the calendar (was a 500); of an offset past DRF's cut
+def test_a_cursor_not_handed_out_is_a_400_naming_it(tied, agent, buyer, bearer, cursor) -> None:
+    response = bearer(buyer).get(f"/api/v1/agents/{agent.slug}/evidence/?cursor={cursor}")
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"][0]["field"] == "cursor"
+
+
+def test_a_real_cursor_with_anything_added_is_refused_and_repeats_are_refused(tied, agent, buyer, bearer) -> None:
+    client = bearer(buyer)
+    following = client.get(f"/api/v1/agents/{agent.slug}/evidence/?page_size=5").json()["next"]
+    assert client.get(following).status_code == 200
+    token = following.split("cursor=")[1].split("&")[0]
+    for query in (
+        f"cursor={token}!!!",
+        f"cursor=!!!{token}",
+        f"cursor={token}&cursor={token}",
+        "page_size=1&page_size=2",
+    ):
+        response = client.get(f"/api/v1/agents/{agent.slug}/evidence/?{query}")
+        assert response.status_code == 400, (query, response.content)

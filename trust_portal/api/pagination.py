@@ -8,11 +8,14 @@ out, so an anonymous ``?page_size=500`` of large evidence records costs one boun
 
 from __future__ import annotations
 
+from base64 import b64encode
 from typing import Any
+from urllib import parse
 
 import orjson
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
@@ -22,6 +25,8 @@ from rest_framework.views import APIView
 
 from trust_portal.api.params import int_schema, query_int
 from trust_portal.errors import InvalidQuery
+
+CURSOR_REFUSED = "This cursor was not handed out by this list (follow next or previous)."
 
 
 def page_size_cap(request: Request) -> int:
@@ -39,28 +44,57 @@ class CursorPagination(pagination.CursorPagination):
         self.max_page_size = cap
         # Absent: the default; present: a whole number from 1 (anything else is a 400 naming it, unlike DRF,
         # which reads a bad value as the default: the schema says integer, so the server holds to it).
+        if len(request.query_params.getlist(self.page_size_query_param)) > 1:
+            raise InvalidQuery(f"Give {self.page_size_query_param} once.", field=self.page_size_query_param)
         size = query_int(request, self.page_size_query_param, default=int(api_settings.PAGE_SIZE or cap), minimum=1)
         return min(size, cap)
 
     def decode_cursor(self, request: Request) -> pagination.Cursor | None:
-        # DRF answers a cursor it cannot read with a 404; it is a bad parameter, so a 400 naming it.
+        """Only a cursor this list hands out (DRF answers one it cannot read with a 404, and reads most garbage —
+        ``!!!``, a base64 of anything — as the first page): one that decodes and encodes back to itself."""
+        given = request.query_params.getlist(self.cursor_query_param)
+        if len(given) > 1:
+            raise InvalidQuery("Give cursor once.", field=self.cursor_query_param)
         try:
-            return super().decode_cursor(request)
+            cursor = super().decode_cursor(request)
         except NotFound:
-            raise InvalidQuery(
-                "This cursor was not handed out by this list (take next or previous).", field="cursor"
-            ) from None
+            cursor = None
+        else:
+            if cursor is None or self._token(cursor) == given[0]:
+                return cursor
+        raise InvalidQuery(CURSOR_REFUSED, field=self.cursor_query_param)
+
+    @staticmethod
+    def _token(cursor: pagination.Cursor) -> str:
+        """The cursor parameter DRF's ``encode_cursor`` writes for ``cursor`` (without the URL around it)."""
+        tokens: dict[str, str] = {}
+        if cursor.offset != 0:
+            tokens["o"] = str(cursor.offset)
+        if cursor.reverse:
+            tokens["r"] = "1"
+        if cursor.position is not None:
+            tokens["p"] = str(cursor.position)
+        return b64encode(parse.urlencode(tokens, doseq=True).encode("ascii")).decode("ascii")
 
     def paginate_queryset(self, queryset: Any, request: Request, view: APIView | None = None) -> list[Any] | None:
         try:
             return super().paginate_queryset(queryset, request, view)
-        except (ValueError, TypeError, DjangoValidationError):
+        except (ValueError, TypeError, OverflowError, DjangoValidationError, DataError):
             if self.cursor_query_param not in request.query_params:
                 raise
             # A cursor that decodes but whose position is not a value of the ordering's field (crafted by hand).
-            raise InvalidQuery(
-                "This cursor was not handed out by this list (take next or previous).", field="cursor"
-            ) from None
+            raise InvalidQuery(CURSOR_REFUSED, field=self.cursor_query_param) from None
+
+    def get_previous_link(self) -> str | None:
+        # DRF, on a final page whose items share one position, steps back a whole page size from the end, which
+        # skips the items before a short final page: step back over the items this page has.
+        if self.page and not self.has_next:
+            page_size, self.page_size = self.page_size, len(self.page)
+            try:
+                return super().get_previous_link()  # type: ignore[no-any-return]
+            finally:
+                self.page_size = page_size
+        return super().get_previous_link()  # type: ignore[no-any-return]
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         parameters: list[dict[str, Any]] = super().get_schema_operation_parameters(view)
