@@ -495,7 +495,9 @@ def _decided(
         raise NotFound(f"No policy {policy_id}.", field="policy")
     require(user, "reputation.decide", policy)
     if policy.archived_at is not None:
-        raise PolicyArchived(f"Policy {policy.pk} was archived on {policy.archived_at:%Y-%m-%d}: it decides no more.")
+        raise PolicyArchived(
+            f"Policy {policy.pk} was archived on {policy.archived_at:%Y-%m-%d}: it decides no more.", field="policy"
+        )
     start += _POLICY.width
     revision: PolicyRevision = _REVISION.read(first, start)
     PolicyRevision.policy.field.set_cached_value(revision, policy)

@@ -23,9 +23,19 @@ def etag_of(*parts: Any) -> str:
 
 
 def matches(request: Any, etag: str) -> bool:
-    """Whether ``If-None-Match`` names this ETag (or is ``*``)."""
+    """Whether ``If-None-Match`` names this ETag (or is ``*``), compared weakly as RFC 9110 says for it: a
+    ``W/"…"`` a cache sends back matches too."""
     header = request.headers.get("If-None-Match", "")
-    return bool(header) and (header.strip() == "*" or etag in parse_etags(header))
+    if not header:
+        return False
+    return header.strip() == "*" or etag.removeprefix("W/") in {tag.removeprefix("W/") for tag in parse_etags(header)}
+
+
+def not_modified() -> HttpResponse:
+    """A 304: no body, so no ``Content-Type`` either."""
+    response = HttpResponse(status=304)
+    del response["Content-Type"]
+    return response
 
 
 def cache_headers(response: HttpResponse, *, etag: str, expires: datetime | None, now: datetime) -> HttpResponse:

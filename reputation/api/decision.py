@@ -40,7 +40,7 @@ from accounts.api.authentication import BearerTokenAuthentication
 from accounts.api.permissions import TokenScopeAllows
 from accounts.services import token_caller
 from reputation import policies
-from reputation.api.caching import cache_headers, etag_of, json_ready, matches
+from reputation.api.caching import cache_headers, etag_of, json_ready, matches, not_modified
 from reputation.receipts import receipt_sign
 from trust_portal.api.params import bool_parameter, int_parameter, query_bool, query_int
 from trust_portal.api.schema import PROBLEM
@@ -50,9 +50,19 @@ from trustcore.canonical import iso
 RECEIPT = bool_parameter("receipt", description="1: add a signed receipt (DSSE by the log key, 15 min)")
 
 
+PARAMETERS = ("format", "policy", "receipt")
+
+
 def _parameters(request: Request) -> tuple[int, bool]:
-    if len(request.query_params.getlist("policy")) > 1:  # a gateway may have checked another one
-        raise InvalidQuery("Give policy once.", field="policy")
+    """``policy`` and ``receipt``, each at most once (a gateway may have checked another policy than the one the
+    last value names); anything else is a 400 naming it (``recipt=1`` must not answer unsigned)."""
+    for name in sorted(request.query_params):
+        if name not in PARAMETERS:
+            raise InvalidQuery(
+                f"Unknown query parameter {name!r} (this operation takes: {', '.join(PARAMETERS)}).", field=name
+            )
+        if len(request.query_params.getlist(name)) > 1:
+            raise InvalidQuery(f"Give {name} once.", field=name)
     return query_int(request, "policy"), query_bool(request, "receipt")
 
 
@@ -84,7 +94,7 @@ def decision_answer(
     }
     etag = etag_of(decision.policy_id, decision.revision.number, decision.input, evaluated.conditions)
     if not with_receipt and matches(request, etag):
-        return cache_headers(HttpResponse(status=304), etag=etag, expires=None, now=now)
+        return cache_headers(not_modified(), etag=etag, expires=None, now=now)
     expires = None
     if with_receipt:
         body = json_ready(body)
@@ -109,7 +119,12 @@ class AgentDecisionView(APIView):
             401: PROBLEM,
             403: PROBLEM,
             404: PROBLEM,
+            406: PROBLEM,
+            409: PROBLEM,
         },
+        description="Allow or deny, with every condition's result, logged in the policy's decision log; 409 once the "
+        "policy is archived (a HEAD "
+        "answers the same headers and logs nothing).",
         tags=["reputation"],
     )
     def get(self, request: Request, slug: str) -> HttpResponse:
@@ -119,13 +134,15 @@ class AgentDecisionView(APIView):
             policies.decision_agent(user=request.user, slug=slug)  # an agent the caller may not see is a 404 first
             raise
         now = timezone.now()
-        decided = policies.decide(
+        decided = policies.decision_prepare(
             user=request.user,  # type: ignore[arg-type]
             slug=slug,
             policy_id=policy_id,
             now=now,
             with_checkpoint=with_receipt,
         )
+        if request.method != "HEAD":  # a monitor's probe is answered, not logged: nobody read the decision
+            policies.decision_log(decided.decision)
         return decision_answer(request, decided, with_receipt=with_receipt, now=now, respond=Response)
 
 

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from accounts.api.permissions import TokenScopeAllows
 from pacts.selectors import agent_find
-from reputation.api.caching import cache_headers, etag_of, json_ready, matches
+from reputation.api.caching import cache_headers, etag_of, json_ready, matches, not_modified
 from reputation.api.decision import RECEIPT
 from reputation.models import ScoreEvent, TierChange
 from reputation.receipts import receipt_sign
@@ -115,7 +115,7 @@ class AgentScoreView(APIView):
         data: dict[str, Any] = dict(ScoreOutput(body).data)
         etag = etag_of(agent.slug, reputation.computed_at, reputation.score, reputation.tier, count, with_receipt)
         if not with_receipt and matches(request, etag):
-            return cache_headers(HttpResponse(status=304), etag=etag, expires=None, now=now)
+            return cache_headers(not_modified(), etag=etag, expires=None, now=now)
         expires = None
         if with_receipt:
             data = json_ready(data)

@@ -77,7 +77,7 @@ def test_a_plain_bearer_get_is_answered_without_the_drf_view(policy, buyer_api, 
     assert Decision.objects.count() == 2
 
 
-@pytest.mark.parametrize("extra", ["", "&receipt=1", "&receipt=true&policy_extra=x"])
+@pytest.mark.parametrize("extra", ["", "&receipt=1", "&receipt=true"])
 def test_the_direct_answer_is_the_drf_views_answer(policy, buyer_api, extra) -> None:
     same_answer(buyer_api.get(url(policy["id"], extra)), buyer_api.get(url(policy["id"], extra), **DRF))
 
@@ -192,3 +192,37 @@ def test_a_direct_answer_costs_one_read_and_one_insert(policy, buyer_api, extra)
     assert len(statements) == 2, statements
     assert statements[0].lstrip().startswith("SELECT") and "accounts_apitoken" in statements[0]
     assert "INSERT INTO reputation_decision" in statements[1]
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [("&recipt=1", "recipt"), ("&receipt=1&receipt=0", "receipt"), ("&junk=x", "junk"), ("&policy=1", "policy")],
+)
+def test_a_misspelled_or_repeated_parameter_is_a_400_naming_it_on_both_paths(policy, buyer_api, extra, field) -> None:
+    for headers in ({}, DRF):
+        response = buyer_api.get(url(policy["id"], extra), **headers)
+        assert response.status_code == 400, response.content
+        assert response.json()["errors"][0]["field"] == field
+    assert Decision.objects.count() == 0
+
+
+def test_an_archived_policy_is_a_409_naming_the_policy(policy, buyer_api) -> None:
+    assert buyer_api.delete(f"/api/v1/policies/{policy['id']}/").status_code in (200, 204)
+    response = buyer_api.get(url(policy["id"]))
+    assert response.status_code == 409 and response.json()["errors"][0]["field"] == "policy"
+
+
+def test_head_answers_the_headers_and_logs_nothing(policy, buyer_api) -> None:
+    head = buyer_api.head(url(policy["id"]))
+    assert head.status_code == 200 and head["ETag"] and not head.content
+    assert Decision.objects.count() == 0
+    assert buyer_api.get(url(policy["id"]))["ETag"] == head["ETag"]
+
+
+def test_if_none_match_compares_weakly_and_a_304_has_no_content_type(policy, buyer_api) -> None:
+    etag = buyer_api.get(url(policy["id"]))["ETag"]
+    for sent in (etag, f"W/{etag}", f'"other", W/{etag}'):
+        for headers in ({}, DRF):
+            response = buyer_api.get(url(policy["id"]), HTTP_IF_NONE_MATCH=sent, **headers)
+            assert response.status_code == 304, sent
+            assert "Content-Type" not in response
