@@ -43,6 +43,7 @@ from reputation.engagements import engagement_list
 from transparency import log as tlog
 from trust_portal.errors import DomainError, Forbidden
 from trust_portal.web import add_errors_to_form, paginate
+from verdicts.selectors import verdict_board
 
 # --- deadlines -------------------------------------------------------------------------------------------------
 
@@ -177,6 +178,9 @@ def dispute_new(request: HttpRequest) -> HttpResponse:
         return render(request, "disputes/file.html", context, status=400 if request.method == "POST" else 200)
     agent = agent_get(user=user, slug=slug)  # 404 for an agent the user may not see
     context["agent"] = agent
+    if not raw["type"] and request.method != "POST":  # "File a dispute" on the agent's page: choose what about
+        context["picker"] = verdict_board(agent=agent, user=user)
+        return render(request, "disputes/file.html", context)
     subject: Subject | None = None
     try:
         subject = subject_resolve(user=user, agent=agent, raw=raw)

@@ -117,6 +117,21 @@ def test_the_filing_form_prefills_the_subject_and_offers_the_buyers_claims(clien
     assert 'type="file"' in page and "multiple" in page and 'name="confidential"' in page
 
 
+def test_file_a_dispute_on_the_agents_page_asks_what_it_is_about(client, buyer, agent, verdict) -> None:
+    """The profile's button names only the agent: a picker of its clauses, each leading to a prefilled form."""
+    import html
+    import re
+
+    response = signed_in(client, buyer).get(f"{reverse('disputes:file')}?agent={agent.slug}")
+    page = response.content.decode()
+    assert response.status_code == 200 and 'data-testid="subject-picker"' in page and "subject-error" not in page
+    links = [html.unescape(h) for h in re.findall(r'data-testid="pick-(?:verdict|clause)" href="([^"]+)"', page)]
+    assert len(links) == 2
+    for link in links:
+        form = client.get(link)
+        assert form.status_code == 200 and 'data-testid="file-form"' in form.content.decode(), link
+
+
 def test_the_filing_form_shows_the_earlier_rulings_on_the_clause(ruled, client, buyer, agent, verdict) -> None:
     ruling = Ruling.objects.get(dispute=ruled)
     page = signed_in(client, buyer).get(new_url(agent, "verdict", verdict.pk)).content.decode()
