@@ -134,3 +134,11 @@ def test_malformed_query_parameters_are_400(agent, api_client, path) -> None:
     response = api_client.get(path)
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
+
+
+def test_an_unknown_format_is_a_400_naming_it(api_client: APIClient, vendor, bearer) -> None:
+    for client in (api_client, bearer(vendor)):
+        response = client.get("/api/v1/agents/?format=xml")
+        assert response.status_code == 400 and response["Content-Type"] == "application/problem+json"
+        assert response.json()["errors"][0]["field"] == "format" and "json" in response.json()["detail"]
+    assert api_client.get("/api/v1/agents/?format=json").status_code == 200
