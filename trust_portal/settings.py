@@ -359,7 +359,6 @@ SPECTACULAR_SETTINGS = {
             }
         },
     },
-    "SECURITY": [{"bearerAuth": []}, {"cookieAuth": []}],
     "ENUM_NAME_OVERRIDES": {
         "TierEnum": "reputation.models.Tier",
         "EngagementStatusEnum": ["active", "scheduled", "ended"],
