@@ -157,7 +157,8 @@ def _json_response(body: dict[str, Any]) -> HttpResponse:
 
 def _answered_directly(request: HttpRequest, slug: str) -> HttpResponse | None:
     """The answer to a request that passes every check, as ``AgentDecisionView`` gives it; None for any other
-    request, before anything is written or counted."""
+    request, before anything is logged or counted (the token's last use may be noted, as the authentication class
+    notes it anyway)."""
     meta = request.META
     if (
         request.method != "GET"
