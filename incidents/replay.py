@@ -59,7 +59,7 @@ from trustcore.evaluator import (
 )
 from trustcore.evaluator import Observation as Obs
 from verdicts import hooks as verdict_hooks
-from verdicts.evaluation import observation
+from verdicts.evaluation import OBSERVATION_FIELDS, observation
 from verdicts.models import Verdict
 
 ARRIVAL_SLACK = timedelta(seconds=60)  # the evaluation ingest queues runs within this of the arrival
@@ -327,21 +327,7 @@ def replay(
     ]
     loaded = list(
         EvidenceRecord.objects.filter(agent_id=agent_id, received_at__lte=until).only(
-            "id",
-            "kind",
-            "metric",
-            "observed_to",
-            "received_at",
-            "value",
-            "values",
-            "successes",
-            "trials",
-            "task_name",
-            "task_version",
-            "dataset_hash",
-            "scorer",
-            "signed_by_id",
-            "visibility",
+            *OBSERVATION_FIELDS, "received_at", "visibility"
         )
     )
     records = [(r.received_at, r.observed_to, observation(r)) for r in loaded]

@@ -52,7 +52,26 @@ def _bucket_part(bucket: MetricBucket, *, sketch: bool) -> tuple[Any, Part]:
     return bucket.start, Part(key, bucket.newest, bucket.oldest, aggregate, records=bucket.records)
 
 
+# The columns ``observation`` reads: a query that builds observations loads these (``only(*OBSERVATION_FIELDS)``).
+OBSERVATION_FIELDS = (
+    "id",
+    "kind",
+    "metric",
+    "observed_to",
+    "value",
+    "values",
+    "successes",
+    "trials",
+    "task_name",
+    "task_version",
+    "dataset_hash",
+    "scorer",
+    "signed_by_id",
+)
+
+
 def observation(record: EvidenceRecord) -> Observation:
+    """The record as the core evaluator sees it (reads ``OBSERVATION_FIELDS`` only)."""
     return Observation(
         id=record.pk,
         kind=record.kind,
@@ -86,19 +105,7 @@ def clause_verdict(*, agent_id: int, spec: ClauseSpec, now: datetime) -> Compute
     for hour in hours:
         edge_filter |= Q(observed_to__gte=hour, observed_to__lt=hour + HOUR)
     edge_records = EvidenceRecord.objects.filter(edge_filter, agent_id=agent_id, metric=spec.metric).only(
-        "id",
-        "kind",
-        "metric",
-        "observed_to",
-        "value",
-        "values",
-        "successes",
-        "trials",
-        "task_name",
-        "task_version",
-        "dataset_hash",
-        "scorer",
-        "signed_by_id",
+        *OBSERVATION_FIELDS
     )
     parts = parts_for(
         spec,
