@@ -27,7 +27,12 @@ def lead_figure(body: dict[str, Any], lead_seconds: Sequence[float]) -> dict[str
     """Buckets of lead time, with the median and p90 marked (days)."""
     distribution = body["time_to_visible_failure"]["distribution"]
     figure = go.Figure()
-    figure.add_bar(x=[b["label"] for b in distribution], y=[b["count"] for b in distribution], marker_color="#1f5fbf")
+    figure.add_bar(
+        x=[b["label"] for b in distribution],
+        y=[b["count"] for b in distribution],
+        name="incidents",
+        marker_color="#1f5fbf",
+    )
     figure.update_layout(
         **LAYOUT, yaxis={"title": "incidents", "rangemode": "tozero"}, xaxis={"title": "signal → failure"}
     )
