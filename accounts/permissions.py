@@ -64,9 +64,10 @@ def can_view(user: Any, obj: Any) -> bool:
     return name is None or may(user, name, obj)
 
 
-def require(user: Any, name: str, obj: Any = None) -> None:
-    """NotFound if the user may not see ``obj``; Forbidden (naming who may) if they may not do ``name``."""
-    if obj is not None and not can_view(user, obj):
+def require(user: Any, name: str, obj: Any = None, *, seen: bool = False) -> None:
+    """NotFound if the user may not see ``obj``; Forbidden (naming who may) if they may not do ``name``.
+    ``seen``: the caller has just checked ``can_view(user, obj)`` itself (to answer its own 404)."""
+    if obj is not None and not seen and not can_view(user, obj):
         raise NotFound(f"No such {obj._meta.verbose_name}.")
     if not may(user, name, obj):
         raise Forbidden(_REFUSALS[name])

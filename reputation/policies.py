@@ -493,7 +493,7 @@ def _decided(
     policy: AccessPolicy | None = _POLICY.read(first, start) if first[start] is not None else None
     if policy is None or not can_view(user, policy):
         raise NotFound(f"No policy {policy_id}.", field="policy")
-    require(user, "reputation.decide", policy)
+    require(user, "reputation.decide", policy, seen=True)
     if policy.archived_at is not None:
         raise PolicyArchived(
             f"Policy {policy.pk} was archived on {policy.archived_at:%Y-%m-%d}: it decides no more.", field="policy"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import weakref
 from collections.abc import Iterable, Sequence
@@ -11,6 +12,8 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, 
 from django.db.models import signals
 from django.db.models.base import ModelState
 from django.db.models.expressions import Col
+
+from trust_portal.postgresql.base import Unprepared
 
 
 def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
@@ -90,10 +93,12 @@ class Columns:
 class PreparedQuery:
     """A hot path's statement, prepared once per PostgreSQL connection: the server parses and plans it once, not on
     every request (planning a join of five tables cost several times its execution: bench/decision.py), and its
-    parameters travel apart from the text (the backend's ``bound_cursor``, psycopg's protocol-level preparation).
-    Elsewhere (SQLite) it runs as it is. ``sql`` takes ``%s`` parameters of the PostgreSQL ``types`` (each cast
+    parameters travel apart from the text. ``sql`` takes ``%s`` parameters of the PostgreSQL ``types`` (each cast
     so, since a parameter bound on the server has no type of its own in a ``SELECT`` list).
 
+    On the project's PostgreSQL backend it runs through ``run_prepared`` (libpq's prepared execution, called
+    directly), or where that path cannot serve (a transaction psycopg has yet to begin, ``execute_wrappers``)
+    through the backend's ``bound_cursor`` (psycopg's protocol-level preparation); elsewhere (SQLite) as it is.
     A statement the server no longer knows (``DISCARD ALL``) or finds stale (a migration changed a column it
     returns) is prepared again, when no transaction is open; inside one the error stands (the transaction is
     aborted anyway)."""
@@ -106,8 +111,18 @@ class PreparedQuery:
         self.sql = sql
         typed = iter(types)
         self.typed_sql = re.sub("%s", lambda _: f"%s::{next(typed)}", sql)
+        numbered = iter(range(1, len(types) + 1))
+        self.server_sql = re.sub(r"%s::|%%", lambda m: "%" if m[0] == "%%" else f"${next(numbered)}::", self.typed_sql)
+        self.name = b"tp_" + hashlib.sha256(self.server_sql.encode()).hexdigest()[:24].encode()
+        self._server_sql = self.server_sql.encode()
 
     def fetchall(self, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        run = getattr(connection, "run_prepared", None)
+        if run is not None and connection.vendor == "postgresql":
+            try:
+                return run(self.name, self._server_sql, self.typed_sql, params)  # type: ignore[no-any-return]
+            except Unprepared:
+                pass
         bound = getattr(connection, "bound_cursor", None)
         if connection.vendor != "postgresql" or bound is None:
             with connection.cursor() as cursor:

@@ -267,12 +267,21 @@ def parse_database_url(name: str, raw: str) -> dict[str, Any]:
         "NAME": db_name,
         "USER": unquote(parts.username or ""),
         "PASSWORD": unquote(parts.password or ""),
-        "HOST": parts.hostname or "",
+        "HOST": _database_host(parts),
         "PORT": str(port or ""),
         "OPTIONS": options,
         "CONN_MAX_AGE": 60,
         "CONN_HEALTH_CHECKS": True,
     }
+
+
+def _database_host(parts: SplitResult) -> str:
+    """The host as written (a socket directory percent-encoded, as libpq reads it: ``%2Fvar%2Frun%2Fpostgresql``);
+    ``parts.hostname`` would lower-case a path."""
+    host = parts.netloc.rpartition("@")[2]
+    if host.startswith("["):  # [::1]:5432
+        return host[1 : host.index("]")]
+    return unquote(host.partition(":")[0])
 
 
 def _http_url(name: str, raw: str) -> SplitResult:

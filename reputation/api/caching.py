@@ -9,6 +9,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+import orjson
 from django.http import HttpResponse
 from django.utils.http import parse_etags, quote_etag
 from rest_framework.renderers import JSONRenderer
@@ -18,14 +19,18 @@ def json_ready(data: dict[str, Any]) -> dict[str, Any]:
     return json.loads(JSONRenderer().render(data))  # type: ignore[no-any-return]
 
 
+_ETAG_JSON = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
+
+
 def etag_of(*parts: Any) -> str:
-    return quote_etag(hashlib.sha256(json.dumps(parts, default=str, sort_keys=True).encode()).hexdigest()[:32])
+    """A strong ETag for what an answer rests on (JSON-encodable parts; anything else by its ``str``)."""
+    return quote_etag(hashlib.sha256(orjson.dumps(parts, default=str, option=_ETAG_JSON)).hexdigest()[:32])
 
 
 def matches(request: Any, etag: str) -> bool:
     """Whether ``If-None-Match`` names this ETag (or is ``*``), compared weakly as RFC 9110 says for it: a
     ``W/"…"`` a cache sends back matches too."""
-    header = request.headers.get("If-None-Match", "")
+    header = request.META.get("HTTP_IF_NONE_MATCH", "")  # not ``request.headers``: it copies every header first
     if not header:
         return False
     return header.strip() == "*" or etag.removeprefix("W/") in {tag.removeprefix("W/") for tag in parse_etags(header)}

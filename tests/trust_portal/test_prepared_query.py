@@ -1,13 +1,19 @@
-"""trust_portal.db.PreparedQuery on PostgreSQL: prepared once per connection by psycopg (the backend's
-``bound_cursor``), and prepared again when the server forgot it (``DISCARD ALL``, as a connection pooler may send)
-or finds it stale (a column it returns changed type)."""
+"""trust_portal.db.PreparedQuery on PostgreSQL: prepared once per connection (the backend's ``run_prepared``,
+libpq's prepared execution; psycopg's through ``bound_cursor`` where that cannot serve), and prepared again when the
+server forgot it (``DISCARD ALL``, as a connection pooler may send) or finds it stale (a column it returns changed
+type)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from decimal import Decimal
+
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from trust_portal.db import PreparedQuery
+from trust_portal.postgresql.base import DatabaseWrapper
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -50,3 +56,66 @@ def test_a_stale_statement_is_prepared_again(table) -> None:
     with connection.cursor() as cursor:
         cursor.execute("ALTER TABLE prepared_probe ADD COLUMN note text DEFAULT 'x'")
     assert query.fetchall([1]) == [(1, "one", "x")]
+
+
+def _direct_runs(monkeypatch) -> list[bytes]:
+    """The statements ``run_prepared`` ran to the end (not handed back to a cursor)."""
+    ran: list[bytes] = []
+    original = DatabaseWrapper.run_prepared
+
+    def counting(self, name, *args):  # type: ignore[no-untyped-def]
+        rows = original(self, name, *args)
+        ran.append(name)
+        return rows
+
+    monkeypatch.setattr(DatabaseWrapper, "run_prepared", counting)
+    return ran
+
+
+def test_values_come_back_as_a_cursor_gives_them(table, monkeypatch) -> None:
+    ran = _direct_runs(monkeypatch)
+    sql = "SELECT %s, %s, %s, %s, %s, %s, label FROM prepared_probe WHERE id = %s"
+    query = PreparedQuery(sql, ["timestamptz", "numeric", "jsonb", "boolean", "text", "bigint", "int"])
+    at = datetime(2026, 12, 1, 20, 0, 5, 123456, tzinfo=UTC)
+    params = [at, Decimal("10.500"), '{"a": [1, 2]}', True, None, 2**40, 1]
+    rows = query.fetchall(params)
+    assert ran, "the direct path ran"
+    with connection.cursor() as cursor:
+        cursor.execute(query.typed_sql, params)
+        assert rows == cursor.fetchall()
+    assert rows[0][0] == at and rows[0][0].utcoffset().total_seconds() == 0
+    assert rows[0][1:] == (Decimal("10.500"), '{"a": [1, 2]}', True, None, 2**40, "one")
+
+
+def test_a_literal_percent_sign_survives_the_numbering(table) -> None:
+    query = PreparedQuery("SELECT label FROM prepared_probe WHERE label LIKE 'o%%' AND id = %s", ["int"])
+    assert query.fetchall([1]) == [("one",)]
+
+
+def test_it_runs_inside_the_transaction_django_opened(table, monkeypatch) -> None:
+    """psycopg sends a transaction's BEGIN with its first statement: before that, the direct path steps aside (the
+    cursor's path begins it); once it is open, the direct path runs inside it, and a rollback undoes its writes."""
+    ran = _direct_runs(monkeypatch)
+    insert = PreparedQuery("INSERT INTO prepared_probe VALUES (%s, %s) RETURNING id", ["int", "varchar"])
+    with pytest.raises(RuntimeError), transaction.atomic():
+        assert insert.fetchall([3, "three"]) == [(3,)]  # the first statement: through the cursor, after BEGIN
+        assert insert.fetchall([4, "four"]) == [(4,)]  # the transaction is open: directly
+        raise RuntimeError("roll back")
+    assert len(ran) == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM prepared_probe")
+        assert cursor.fetchone()[0] == 2  # both inserts were undone
+
+
+def test_errors_arrive_as_django_errors_and_the_connection_goes_on(table) -> None:
+    insert = PreparedQuery("INSERT INTO prepared_probe VALUES (%s, %s)", ["int", "varchar"])
+    with pytest.raises(IntegrityError):
+        insert.fetchall([1, "again"])
+    assert PreparedQuery("SELECT label FROM prepared_probe WHERE id = %s", ["int"]).fetchall([2]) == [("two",)]
+
+
+def test_its_queries_are_logged_as_a_cursors_are(table) -> None:
+    query = PreparedQuery("SELECT label FROM prepared_probe WHERE id = %s", ["int"])
+    with CaptureQueriesContext(connection) as captured:
+        query.fetchall([2])
+    assert [q["sql"] for q in captured] == ["SELECT label FROM prepared_probe WHERE id = 2::int"]

@@ -137,6 +137,20 @@ def test_database_url_parsing() -> None:
         parse_database_url("DATABASE_URL", "postgres://h:port/db")
 
 
+@pytest.mark.parametrize(
+    ("url", "host", "port"),
+    [
+        ("postgres://u@DB.Internal:5432/db", "DB.Internal", "5432"),
+        ("postgres://u@%2Fvar%2Frun%2Fpostgresql/db", "/var/run/postgresql", ""),  # a socket directory, as libpq
+        ("postgres://u:p@[::1]:5433/db", "::1", "5433"),
+        ("postgres:///db", "", ""),
+    ],
+)
+def test_database_url_hosts(url: str, host: str, port: str) -> None:
+    config = parse_database_url("DATABASE_URL", url)
+    assert (config["HOST"], config["PORT"], config["NAME"]) == (host, port, "db")
+
+
 def test_bool_reader_is_strict() -> None:
     env = Env({"A": "yes", "B": "0", "C": "perhaps"})
     assert env.bool("A", default=False) is True

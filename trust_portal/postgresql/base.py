@@ -22,12 +22,18 @@ request's first query waits instead (tests/trust_portal/test_postgresql_health_c
 
 from __future__ import annotations
 
+import logging
 import select
+import time
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.backends.postgresql import base, operations
 from django.utils.asyncio import async_unsafe
 from psycopg import errors, pq
+from psycopg.adapt import PyFormat, Transformer
+
+logger = logging.getLogger("django.db.backends")
 
 # psycopg prepares a statement after this many executions on a server-binding cursor, if enabled at all; Django
 # turns preparation off (None) for connection poolers that could not follow it. Here it is on but never reached:
@@ -56,6 +62,14 @@ class PreparingCursor(base.ServerBindingCursor):  # type: ignore[misc,name-defin
         return super().execute(query, params, prepare=True if prepare is None else prepare, binary=binary)  # type: ignore[misc]
 
 
+class Unprepared(Exception):
+    """The statement cannot run on the direct path now (see ``DatabaseWrapper.run_prepared``)."""
+
+
+_FORGOTTEN = "26000"  # invalid_sql_statement_name: the server no longer knows it (DISCARD ALL, a pooler)
+_STALE = "0A000"  # feature_not_supported: "cached plan must not change result type" (a migration)
+
+
 class DatabaseOperations(operations.DatabaseOperations):
     def last_executed_query(self, cursor: Any, sql: str, params: Any) -> str | None:  # type: ignore[override]
         """What a ``PreparingCursor`` ran, as Django tells it for server-side binding (DEBUG's query log, the tests'
@@ -73,6 +87,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
         driver = super().get_new_connection(conn_params)
+        self.prepared_names: set[bytes] = set()  # prepared by ``run_prepared`` on this connection
         if driver.prepare_threshold is None and "prepare_threshold" not in self.settings_dict["OPTIONS"]:
             driver.prepare_threshold = NEVER_BY_COUNT
         return driver
@@ -98,3 +113,73 @@ class DatabaseWrapper(base.DatabaseWrapper):
             ):
                 return True
         return bool(super().is_usable())
+
+    @async_unsafe
+    def run_prepared(self, name: bytes, sql: bytes, sql_for_log: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """Run the statement ``sql`` (``$1``-style parameters, each typed by a cast) as the prepared statement
+        ``name``, preparing it on the first use on this connection, and return its rows: libpq's
+        ``PQexecPrepared`` called directly, the parameters and rows adapted by psycopg's own ``Transformer`` with
+        the connection's adapters (Django's time zone loaders included), so the values are the ones a cursor
+        gives. For the few hot statements whose benchmark asked for it (bench/decision.py): psycopg's cursor spent
+        more of a decision's time getting to libpq and back than the server spent running the statement.
+
+        What Django's cursor does around a query is done here too: the health check, the thread-sharing and
+        broken-transaction checks, database errors translated, the query logged when queries are logged (DEBUG,
+        ``CaptureQueriesContext``). Raises ``Unprepared``, having done nothing, where only a cursor can do it
+        right: with ``execute_wrappers`` installed, in a pipeline, or when psycopg still owes the server the
+        ``BEGIN`` of a transaction Django opened (psycopg sends it with a cursor's first statement).
+
+        A statement the server forgot, or whose plan went stale, is prepared again when no transaction is open;
+        inside one the error stands (the transaction is aborted anyway)."""
+        self.close_if_health_check_failed()
+        self.ensure_connection()
+        self.validate_thread_sharing()
+        self.validate_no_broken_transaction()
+        driver = self.connection
+        if (
+            self.execute_wrappers
+            or getattr(driver, "_pipeline", None) is not None
+            or (not driver.autocommit and driver.pgconn.transaction_status == pq.TransactionStatus.IDLE)
+        ):
+            raise Unprepared
+        started = time.monotonic() if self.queries_logged else 0.0
+        with self.wrap_database_errors, driver.lock:
+            libpq = driver.pgconn
+            adapting = Transformer(driver)
+            values = adapting.dump_sequence(params, [PyFormat.TEXT] * len(params))
+            result = None
+            for attempt in (1, 2):
+                if name not in self.prepared_names:
+                    _raise_unless(libpq.prepare(name, sql), pq.ExecStatus.COMMAND_OK, adapting)
+                    self.prepared_names.add(name)
+                result = libpq.exec_prepared(name, values)
+                if result.status in (pq.ExecStatus.TUPLES_OK, pq.ExecStatus.COMMAND_OK):
+                    break
+                state = (result.error_field(pq.DiagnosticField.SQLSTATE) or b"").decode()
+                in_transaction = libpq.transaction_status != pq.TransactionStatus.IDLE
+                if attempt == 2 or state not in (_FORGOTTEN, _STALE) or in_transaction or self.in_atomic_block:
+                    _raise_unless(result, pq.ExecStatus.TUPLES_OK, adapting)
+                self.prepared_names.discard(name)
+                if state == _STALE:
+                    _raise_unless(libpq.exec_(b"DEALLOCATE " + name), pq.ExecStatus.COMMAND_OK, adapting)
+            assert result is not None
+            adapting.set_pgresult(result)
+            rows = adapting.load_rows(0, result.ntuples, tuple)
+        if self.queries_logged:
+            duration = time.monotonic() - started
+            text = self.ops.compose_sql(sql_for_log, params)
+            self.queries_log.append({"sql": text, "time": f"{duration:.3f}"})
+            logger.debug(
+                "(%.3f) %s; args=%s; alias=%s",
+                duration,
+                text,
+                params,
+                self.alias,
+                extra={"duration": duration, "sql": text, "params": params, "alias": self.alias},
+            )
+        return rows
+
+
+def _raise_unless(result: Any, status: pq.ExecStatus, adapting: Any) -> None:
+    if result.status != status:
+        raise errors.error_from_result(result, encoding=adapting.encoding)
