@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
@@ -353,13 +353,14 @@ def token_from_rows(rows: Sequence[Sequence[Any]], now: datetime, start: int = 0
     marked used; ``token.scope_agent_ids``: the agents an ingest token is limited to (empty for most tokens)."""
     _, (token_columns, user_columns, membership_columns, organization_columns) = _token_reading(lean)
     row = rows[0]
-    token = token_columns.read(row, start)
-    user = user_columns.read(row, start + token_columns.width)
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    token = token_columns.read(row, start, wrapper)
+    user = user_columns.read(row, start + token_columns.width, wrapper)
     at = start + token_columns.width + user_columns.width
     membership = organization = None
     if row[at] is not None:
-        membership = membership_columns.read(row, at)
-        organization = organization_columns.read(row, at + membership_columns.width)
+        membership = membership_columns.read(row, at, wrapper)
+        organization = organization_columns.read(row, at + membership_columns.width, wrapper)
         Membership.organization.field.set_cached_value(membership, organization)
         Membership.user.field.set_cached_value(membership, user)
     User.membership.related.set_cached_value(user, membership)  # None: no membership, and no query to learn it

@@ -3,6 +3,12 @@ against a bare Django JSON view (/healthz) on the same gunicorn, in the same run
 
 Prints requests/s, p50 and p99 for each, the ratios to the bare view (goal: decisions >= 50 % of its
 requests/s), and the queries one decision costs (counted in-process with the same code).
+
+The three are measured in turns of ``--slice`` seconds (bare, decision, receipt, then the next turn in the next
+order), not one after the other for seconds each: on a machine whose speed drifts (a shared virtual machine), a
+ratio of measurements made seconds apart says as much about the drift as about the code. Each round prints its
+ratios; the summary takes every turn of every round, and the spread of the per-turn ratios shows how steady the
+machine was.
 """
 
 from __future__ import annotations
@@ -10,7 +16,6 @@ from __future__ import annotations
 import argparse
 import copy
 import http.client
-import statistics
 import threading
 import time
 from datetime import timedelta
@@ -121,7 +126,9 @@ def queries_per_decision(slug: str, token: str, policy_id: int) -> tuple[int, in
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=8.0, help="per measurement")
+    parser.add_argument("--seconds", type=float, default=8.0, help="per target and round, in turns of --slice")
+    parser.add_argument("--slice", type=float, default=0.5, help="seconds of one turn")
+    parser.add_argument("--pause", type=float, default=0.0, help="idle seconds before each turn")
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--rounds", type=int, default=2)
@@ -142,24 +149,45 @@ def main() -> None:
         "decision": (f"/api/v1/agents/{slug}/decision/?policy={policy_id}", auth),
         "decision + receipt": (f"/api/v1/agents/{slug}/decision/?policy={policy_id}&receipt=1", auth),
     }
-    results: dict[str, list[tuple[float, list[float]]]] = {name: [] for name in targets}
+    names = list(targets)
+    turns = max(1, round(args.seconds / args.slice))
+    counted: dict[str, list[tuple[float, int]]] = {name: [] for name in names}  # per turn: (seconds, requests)
+    latencies: dict[str, list[float]] = {name: [] for name in names}
     with gunicorn(url, workers=args.workers) as port:
         for path, headers in targets.values():
             hammer(port, path, headers, 1.0, args.clients)  # warm-up: imports, connections, caches
         for round_ in range(args.rounds):
-            for name, (path, headers) in targets.items():
-                results[name].append(hammer(port, path, headers, args.seconds, args.clients))
-            line = " · ".join(f"{name} {results[name][-1][0]:,.0f}/s" for name in targets)
-            print(f"round {round_ + 1}: {line}")
+            for turn in range(turns):
+                for name in names[turn % 3 :] + names[: turn % 3]:  # each target first, second and third in turn
+                    path, headers = targets[name]
+                    time.sleep(args.pause)
+                    rate, lat = hammer(port, path, headers, args.slice, args.clients)
+                    counted[name].append((len(lat) / rate, len(lat)))
+                    latencies[name].extend(lat)
+            mine = {name: counted[name][-turns:] for name in names}
+            rates = {name: sum(n for _, n in mine[name]) / sum(t for t, _ in mine[name]) for name in names}
+            line = " · ".join(f"{name} {rates[name]:,.0f}/s" for name in names)
+            print(f"round {round_ + 1}: {line} · decision {rates['decision'] / rates['bare /healthz']:.1%} of bare")
 
-    bare = statistics.median(rate for rate, _ in results["bare /healthz"])
-    print(f"\ngunicorn {args.workers} workers, {args.clients} keep-alive clients, {args.seconds:g} s per measurement")
-    for name in targets:
-        rate = statistics.median(r for r, _ in results[name])
-        latencies = sorted(x for _, lat in results[name] for x in lat)
+    def rate_of(name: str) -> float:
+        return sum(n for _, n in counted[name]) / sum(t for t, _ in counted[name])
+
+    bare = rate_of("bare /healthz")
+    print(
+        f"\ngunicorn {args.workers} workers, {args.clients} keep-alive clients, {args.rounds} round(s) of {turns} "
+        f"turns of {args.slice:g} s per target"
+    )
+    for name in names:
+        rate = rate_of(name)
+        lat = sorted(latencies[name])
+        per_turn = sorted(
+            (n / t) / (nb / tb) for (t, n), (tb, nb) in zip(counted[name], counted["bare /healthz"], strict=True)
+        )
+        spread = f"  per turn {per_turn[len(per_turn) // 4]:.0%}–{per_turn[(3 * len(per_turn)) // 4]:.0%} (IQR)"
         print(
-            f"{name:20s} {rate:8,.0f} requests/s  p50 {percentile(latencies, 0.5):6.2f} ms  "
-            f"p99 {percentile(latencies, 0.99):6.2f} ms  ratio to bare {rate / bare:6.1%}"
+            f"{name:20s} {rate:8,.0f} requests/s  p50 {percentile(lat, 0.5):6.2f} ms  "
+            f"p99 {percentile(lat, 0.99):6.2f} ms  ratio to bare {rate / bare:6.1%}"
+            + (spread if name != "bare /healthz" else "")
         )
     print(
         f"queries per decision: {plain_q} (with receipt: {receipt_q}), besides transaction control (the "

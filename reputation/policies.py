@@ -50,7 +50,7 @@ from accounts.services import token_caller, token_from_rows, token_parameters, t
 from pacts.models import Agent, ConsequenceLevel, PactVersion
 from reputation.models import AccessPolicy, Decision, PolicyRevision, Reputation
 from reputation.receipts import LATEST_CHECKPOINT_SQL, Checkpoint
-from trust_portal.db import Columns, PreparedQuery
+from trust_portal.db import Columns, PreparedQuery, unsaved
 from trust_portal.errors import Conflict, DomainError, NotFound
 from trustcore.score import ALGORITHM, TIERS, rank
 from verdicts.models import Verdict
@@ -401,15 +401,17 @@ _DECISION_INSERT_ASYNCHRONOUS_SQL = (
 )
 
 
-def _agent_with_reputation(row: Any, *, user: Any, slug: str, now: datetime, start: int = 0) -> Agent:
-    agent: Agent = _AGENT.read(row, start)
+def _agent_with_reputation(
+    row: Any, *, user: Any, slug: str, now: datetime, start: int = 0, wrapper: Any = None
+) -> Agent:
+    agent: Agent = _AGENT.read(row, start, wrapper)
     if not can_view(user, agent):
         raise NotFound(f"No agent {slug!r}.")
     start += _AGENT.width
     if row[start] is None:  # never scored yet
         reputation = Reputation(agent=agent, algorithm=ALGORITHM, computed_at=now)
     else:
-        reputation = _REPUTATION.read(row, start)
+        reputation = _REPUTATION.read(row, start, wrapper)
     Agent.reputation.related.set_cached_value(agent, reputation)  # type: ignore[attr-defined]
     Reputation.agent.field.set_cached_value(reputation, agent)
     return agent
@@ -425,11 +427,14 @@ def decision_agent(*, user: Any, slug: str) -> Agent:
     return _agent_with_reputation(row, user=user, slug=slug, now=timezone.now())
 
 
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_PAIRS = [first + second for first in _CROCKFORD for second in _CROCKFORD]  # 10 bits a pair: 13 pairs, not 26
+
+
 def new_decision_id() -> str:
     """``dec_`` + a ULID (48-bit milliseconds, 80 random bits, Crockford base32): unique and time-ordered."""
     value = (int(time.time() * 1000) << 80) | int.from_bytes(os.urandom(10), "big")
-    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-    return "dec_" + "".join(alphabet[(value >> shift) & 31] for shift in range(125, -1, -5))
+    return "dec_" + "".join([_PAIRS[(value >> shift) & 1023] for shift in range(120, -1, -10)])
 
 
 @dataclass(frozen=True)
@@ -488,9 +493,10 @@ def _decided(
 ) -> Decided:
     """The decision from the read's rows, whose decision columns start at ``row[start]``; the permission checks."""
     first = rows[0]
-    agent = _agent_with_reputation(first, user=user, slug=slug, now=now, start=start)
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    agent = _agent_with_reputation(first, user=user, slug=slug, now=now, start=start, wrapper=wrapper)
     start += _AGENT.width + _REPUTATION.width
-    policy: AccessPolicy | None = _POLICY.read(first, start) if first[start] is not None else None
+    policy: AccessPolicy | None = _POLICY.read(first, start, wrapper) if first[start] is not None else None
     if policy is None or not can_view(user, policy):
         raise NotFound(f"No policy {policy_id}.", field="policy")
     require(user, "reputation.decide", policy, seen=True)
@@ -499,11 +505,11 @@ def _decided(
             f"Policy {policy.pk} was archived on {policy.archived_at:%Y-%m-%d}: it decides no more.", field="policy"
         )
     start += _POLICY.width
-    revision: PolicyRevision = _REVISION.read(first, start)
+    revision: PolicyRevision = _REVISION.read(first, start, wrapper)
     PolicyRevision.policy.field.set_cached_value(revision, policy)
     start += _REVISION.width
     verdict_rows = {row[start]: row for row in rows if row[start] is not None}  # a scoped token repeats them
-    current = [_VERDICT.read(verdict_rows[key], start) for key in sorted(verdict_rows)]
+    current = [_VERDICT.read(verdict_rows[key], start, wrapper) for key in sorted(verdict_rows)]
     reputation, verdicts = agent.reputation, shown(current, user=user, agent=agent)  # type: ignore[attr-defined]
     evaluated = decision_evaluate(
         rules=revision.rules,
@@ -513,7 +519,8 @@ def _decided(
         now=now,
         open_disputes_counted=int(first[start + _VERDICT.width]),
     )
-    decision = Decision(
+    decision = unsaved(
+        Decision,
         decision_id=new_decision_id(),
         policy=policy,
         revision=revision,
@@ -550,6 +557,16 @@ def decide(
     return decided
 
 
+_PLAIN: dict[type[Field[Any, Any]], tuple[type, ...]] = {
+    models.CharField: (str,),
+    models.ForeignKey: (int, type(None)),
+    models.DateTimeField: (datetime,),
+}
+_DECISION_PREPARED = [
+    (field, isinstance(field, models.JSONField), _PLAIN.get(type(field), ())) for field in _DECISION_FIELDS
+]
+
+
 @functools.cache
 def _decision_insert() -> PreparedQuery:
     """PostgreSQL's ``INSERT`` of a logged decision, prepared (planning it cost as much as running it)."""
@@ -567,13 +584,19 @@ def decision_log(decision: Decision) -> None:
     waits for was most of a decision's time (bench/decision.py)."""
     wrapper = connections[DEFAULT_DB_ALIAS]
     if wrapper.vendor == "postgresql":
-        # The JSON columns as text (cast to jsonb by the statement), encoded by orjson: a few times faster.
-        values = [
-            orjson.dumps(getattr(decision, field.attname)).decode()
-            if isinstance(field, models.JSONField)
-            else field.get_db_prep_save(getattr(decision, field.attname), wrapper)
-            for field in _DECISION_FIELDS
-        ]
+        # The JSON columns as text (cast to jsonb by the statement), encoded by orjson: a few times faster; the
+        # others as they are when they already have their column's Python type (aware times, as the code makes
+        # them), else as the field prepares them.
+        state = decision.__dict__
+        values = []
+        for field, is_json, kinds in _DECISION_PREPARED:
+            value = state[field.attname]
+            if is_json:
+                values.append(orjson.dumps(value).decode())
+            elif type(value) in kinds and (type(value) is not datetime or value.tzinfo is not None):
+                values.append(value)
+            else:
+                values.append(field.get_db_prep_save(value, wrapper))
         decision.pk = _decision_insert().fetchall(values)[0][0]
     else:
         values = [field.get_db_prep_save(getattr(decision, field.attname), wrapper) for field in _DECISION_FIELDS]

@@ -6,14 +6,16 @@ import hashlib
 import re
 import weakref
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models import signals
 from django.db.models.base import ModelState
 from django.db.models.expressions import Col
 
 from trust_portal.postgresql.base import Unprepared
+
+M = TypeVar("M", bound=models.Model)
 
 
 def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
@@ -62,9 +64,11 @@ class Columns:
             self._converters[wrapper] = found
         return found
 
-    def read(self, row: Sequence[Any], start: int = 0) -> Any:
-        """The instance whose columns start at ``row[start]``."""
-        wrapper = connections[DEFAULT_DB_ALIAS]
+    def read(self, row: Sequence[Any], start: int = 0, wrapper: Any = None) -> Any:
+        """The instance whose columns start at ``row[start]``; ``wrapper``: the default connection, if the caller
+        holds it (reading several models off one row: ``connections[…]`` is a thread-local lookup each time)."""
+        if wrapper is None:
+            wrapper = connections[DEFAULT_DB_ALIAS]
         values = list(row[start : start + self.width])
         for index, functions, column in self.converters(wrapper):
             value = values[index]
@@ -73,11 +77,7 @@ class Columns:
             values[index] = value
         model = self.model
         if self._plain is None:  # asked at the first read, once the apps have connected their signals
-            self._plain = not (
-                model.from_db.__func__ is not models.Model.from_db.__func__  # type: ignore[attr-defined]
-                or signals.pre_init.has_listeners(model)
-                or signals.post_init.has_listeners(model)
-            )
+            self._plain = _plain(model)
         if not self._plain:
             return model.from_db(DEFAULT_DB_ALIAS, self.attnames, values)
         # What ``from_db`` ends with, without ``__init__``'s pass over every field (a tenth of a decision's Python):
@@ -90,6 +90,52 @@ class Columns:
         return instance
 
 
+def _plain(model: type[models.Model]) -> bool:
+    """Whether the model's instances can be made without ``__init__`` or ``from_db``: no custom ``from_db``, no
+    ``pre_init`` or ``post_init`` receivers (asked at the first use, once the apps have connected their signals)."""
+    return not (
+        model.from_db.__func__ is not models.Model.from_db.__func__  # type: ignore[attr-defined]
+        or signals.pre_init.has_listeners(model)
+        or signals.post_init.has_listeners(model)
+    )
+
+
+_UNSAVED_FIELDS: dict[type[models.Model], list[tuple[str, str, bool, Any]]] = {}
+
+
+def unsaved(model: type[M], **values: Any) -> M:
+    """``model(**values)``, a new unsaved instance, without ``__init__``'s generic pass (a hot path's log row):
+    ``values`` by field name (a related object for a relation, cached on the instance as ``__init__`` caches it)
+    or by attname; every other field takes its default. Where the model has init signals, ``__init__`` it is."""
+    fields = _UNSAVED_FIELDS.get(model)
+    if fields is None:
+        if not _plain(model):
+            return model(**values)
+        fields = _UNSAVED_FIELDS[model] = [
+            (field.name, field.attname, field.many_to_one, field)  # type: ignore[misc]
+            for field in model._meta.concrete_fields
+        ]
+    instance = model.__new__(model)
+    instance._state = ModelState()
+    state: dict[str, Any] = instance.__dict__
+    given = 0
+    for name, attname, related, field in fields:
+        if related and name in values:
+            target = values[name]
+            state[attname] = None if target is None else target.pk
+            field.set_cached_value(instance, target)
+            given += 1
+        elif attname in values:
+            state[attname] = values[attname]
+            given += 1
+        else:
+            state[attname] = field.get_default()
+    if given != len(values):
+        unexpected = sorted(set(values) - {name for name, *_ in fields} - {attname for _, attname, *_ in fields})
+        raise TypeError(f"{model.__name__}() got unexpected keyword arguments: {', '.join(unexpected)}")
+    return instance
+
+
 class PreparedQuery:
     """A hot path's statement, prepared once per PostgreSQL connection: the server parses and plans it once, not on
     every request (planning a join of five tables cost several times its execution: bench/decision.py), and its
@@ -97,13 +143,9 @@ class PreparedQuery:
     so, since a parameter bound on the server has no type of its own in a ``SELECT`` list).
 
     On the project's PostgreSQL backend it runs through ``run_prepared`` (libpq's prepared execution, called
-    directly), or where that path cannot serve (a transaction psycopg has yet to begin, ``execute_wrappers``)
-    through the backend's ``bound_cursor`` (psycopg's protocol-level preparation); elsewhere (SQLite) as it is.
-    A statement the server no longer knows (``DISCARD ALL``) or finds stale (a migration changed a column it
-    returns) is prepared again, when no transaction is open; inside one the error stands (the transaction is
-    aborted anyway)."""
-
-    _STALE = ("26000", "0A000")  # invalid_sql_statement_name; feature_not_supported ("cached plan must not change")
+    directly: a statement the server forgot or finds stale is prepared again there), or where that path cannot
+    serve (a transaction psycopg has yet to begin, ``execute_wrappers``) through a plain cursor, planned as any
+    query; elsewhere (SQLite) as it is."""
 
     def __init__(self, sql: str, types: Sequence[str]) -> None:
         if sql.count("%s") != len(types):
@@ -123,18 +165,6 @@ class PreparedQuery:
                 return run(self.name, self._server_sql, self.typed_sql, params)  # type: ignore[no-any-return]
             except Unprepared:
                 pass
-        bound = getattr(connection, "bound_cursor", None)
-        if connection.vendor != "postgresql" or bound is None:
-            with connection.cursor() as cursor:
-                cursor.execute(self.sql, params)
-                return cursor.fetchall()
-        with bound() as cursor:
-            try:
-                cursor.execute(self.typed_sql, params)
-            except DatabaseError as error:
-                state = getattr(error.__cause__, "sqlstate", None)
-                if state not in self._STALE or not connection.get_autocommit() or connection.in_atomic_block:
-                    raise
-                cursor.cursor.execute("DEALLOCATE ALL", prepare=False)  # psycopg forgets its own record of them too
-                cursor.execute(self.typed_sql, params)
+        with connection.cursor() as cursor:
+            cursor.execute(self.typed_sql if connection.vendor == "postgresql" else self.sql, params)
             return cursor.fetchall()

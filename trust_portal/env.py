@@ -6,6 +6,7 @@ at start with a message an operator can act on, instead of limping along.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Collection, Mapping, Sequence
@@ -220,6 +221,7 @@ class Env:
         return raw
 
 
+@functools.lru_cache(maxsize=64)  # read on every throttled request (the settings may change in tests: keyed by text)
 def parse_rate(name: str, raw: str) -> tuple[int, int]:
     """``"120/minute"`` → ``(120, 60)``: requests allowed per period in seconds; anything else is refused."""
     match = _RATE.fullmatch(raw.strip().lower())

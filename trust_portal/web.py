@@ -16,7 +16,7 @@ from django.views import defaults
 
 from trust_portal.api.exceptions import problem_json
 from trust_portal.errors import DomainError, Forbidden, NotFound
-from trust_portal.sanitise import InputRefused, check_text, date_time_problem
+from trust_portal.sanitise import InputRefused, check_text, date_time_problem, text_problem
 
 PAGE_SIZE = 25
 
@@ -71,7 +71,11 @@ class InputSanitiserMiddleware:
             for value in values:
                 check_text(value, name)
         for key, value in request.META.items():
-            if (key.startswith("HTTP_") or key in ("CONTENT_TYPE", "CONTENT_LENGTH")) and isinstance(value, str):
+            if (
+                (key.startswith("HTTP_") or key in ("CONTENT_TYPE", "CONTENT_LENGTH"))
+                and isinstance(value, str)
+                and text_problem(value)  # the header's name spelled out only for a refusal
+            ):
                 header = key.removeprefix("HTTP_").replace("_", "-").title()
                 check_text(value, f"header {header}")
         for name, value in request.COOKIES.items():  # unquoted: an octal escape in the header is a NUL here

@@ -5,18 +5,21 @@ hidden by a cache for longer than the receipt the caller chose to accept."""
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import datetime
 from typing import Any
 
 import orjson
 from django.http import HttpResponse
 from django.utils.http import parse_etags, quote_etag
-from rest_framework.renderers import JSONRenderer
+
+from trust_portal.api.renderers import FastJSONRenderer
+
+_RENDERER = FastJSONRenderer()
 
 
 def json_ready(data: dict[str, Any]) -> dict[str, Any]:
-    return json.loads(JSONRenderer().render(data))  # type: ignore[no-any-return]
+    """``data`` as a client reads it back from the JSON the API renders (times as text, decimals as numbers)."""
+    return orjson.loads(_RENDERER.render(data))  # type: ignore[no-any-return]
 
 
 _ETAG_JSON = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS

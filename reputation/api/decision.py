@@ -34,6 +34,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from accounts.api.authentication import BearerTokenAuthentication
@@ -43,6 +44,7 @@ from reputation import policies
 from reputation.api.caching import cache_headers, etag_of, json_ready, matches, not_modified
 from reputation.receipts import receipt_sign
 from trust_portal.api.params import bool_parameter, int_parameter, query_bool, query_int
+from trust_portal.api.renderers import FastJSONRenderer
 from trust_portal.api.schema import PROBLEM
 from trust_portal.errors import DomainError, InvalidQuery
 from trustcore.canonical import iso
@@ -104,6 +106,11 @@ def decision_answer(
 
 class AgentDecisionView(APIView):
     permission_classes = [IsAuthenticated, TokenScopeAllows]
+    # JSON first, by orjson (the same compact JSON); then whatever else the API offers (the browsable API in DEBUG).
+    renderer_classes = [
+        FastJSONRenderer,
+        *(r for r in api_settings.DEFAULT_RENDERER_CLASSES if r is not JSONRenderer),  # type: ignore[list-item]
+    ]
 
     @extend_schema(
         parameters=[int_parameter("policy", required=True, description="The policy's id"), RECEIPT],
@@ -150,9 +157,12 @@ _documented_view = AgentDecisionView.as_view()
 _JSON = (None, "*/*", "application/json")  # what DRF's negotiation answers with the first renderer, JSON
 
 
+_RENDERER = FastJSONRenderer()
+
+
 def _json_response(body: dict[str, Any]) -> HttpResponse:
     """What DRF's ``Response(body)`` renders to, with JSON negotiated and no indent asked for."""
-    return HttpResponse(JSONRenderer().render(body), content_type=JSONRenderer.media_type)
+    return HttpResponse(_RENDERER.render(body), content_type=FastJSONRenderer.media_type)
 
 
 def _answered_directly(request: HttpRequest, slug: str) -> HttpResponse | None:
@@ -171,7 +181,7 @@ def _answered_directly(request: HttpRequest, slug: str) -> HttpResponse | None:
         return None
     view = AgentDecisionView()
     view.setup(request, slug=slug)
-    if view.renderer_classes[0] is not JSONRenderer or len(view.throttle_classes) > 1:
+    if view.renderer_classes[0] is not FastJSONRenderer or len(view.throttle_classes) > 1:
         return None  # configured otherwise than this path assumes: DRF decides
     authenticators = view.get_authenticators()
     if not authenticators or type(authenticators[0]) is not BearerTokenAuthentication:

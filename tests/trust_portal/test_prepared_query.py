@@ -1,5 +1,5 @@
 """trust_portal.db.PreparedQuery on PostgreSQL: prepared once per connection (the backend's ``run_prepared``,
-libpq's prepared execution; psycopg's through ``bound_cursor`` where that cannot serve), and prepared again when the
+libpq's prepared execution; a plain cursor where that cannot serve), and prepared again when the
 server forgot it (``DISCARD ALL``, as a connection pooler may send) or finds it stale (a column it returns changed
 type)."""
 
@@ -83,7 +83,7 @@ def test_values_come_back_as_a_cursor_gives_them(table, monkeypatch) -> None:
     with connection.cursor() as cursor:
         cursor.execute(query.typed_sql, params)
         assert rows == cursor.fetchall()
-    assert rows[0][0] == at and rows[0][0].utcoffset().total_seconds() == 0
+    assert rows[0][0] == at and rows[0][0].tzinfo is UTC  # as Django's own loader gives it
     assert rows[0][1:] == (Decimal("10.500"), '{"a": [1, 2]}', True, None, 2**40, "one")
 
 
@@ -119,3 +119,50 @@ def test_its_queries_are_logged_as_a_cursors_are(table) -> None:
     with CaptureQueriesContext(connection) as captured:
         query.fetchall([2])
     assert [q["sql"] for q in captured] == ["SELECT label FROM prepared_probe WHERE id = 2::int"]
+
+
+def test_times_keep_the_session_time_zone_when_it_is_not_utc(table) -> None:
+    """The compiled loader serves sessions in UTC; a session moved to another zone gets Django's loader, whatever
+    it makes of that (it labels the server's local time with Django's zone), as a cursor would."""
+    query = PreparedQuery("SELECT %s", ["timestamptz"])
+    at = datetime(2026, 12, 1, 20, 0, tzinfo=UTC)
+    with connection.cursor() as cursor:
+        cursor.execute("SET TIME ZONE 'Europe/Paris'")
+    try:
+        (value,) = query.fetchall([at])[0]
+        with connection.cursor() as cursor:
+            cursor.execute(query.typed_sql, [at])
+            assert (value, value.tzinfo) == (cursor.fetchone()[0], UTC)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET TIME ZONE 'UTC'")
+
+
+def test_after_discard_all_every_statement_is_prepared_again(table) -> None:
+    """A DISCARD ALL forgets every prepared statement: after the first one finds out, the others are prepared again
+    before they run, so one later run inside a transaction (where a failed statement could not be retried) works."""
+    one = PreparedQuery("SELECT label FROM prepared_probe WHERE id = %s", ["int"])
+    two = PreparedQuery("SELECT id FROM prepared_probe WHERE label = %s", ["varchar"])
+    assert (one.fetchall([1]), two.fetchall(["two"])) == ([("one",)], [(2,)])
+    with connection.cursor() as cursor:
+        cursor.execute("DISCARD ALL")
+    assert one.fetchall([2]) == [("two",)]  # finds out, in autocommit: prepared again
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")  # the transaction open
+        assert two.fetchall(["one"]) == [(1,)]
+
+
+def test_a_rollback_leaves_the_prepared_statements_in_place(table) -> None:
+    """psycopg deallocates every prepared statement after a rollback when it holds some of its own: it holds none
+    (Django's cursors prepare nothing), so a statement prepared before still runs inside a later transaction."""
+    query = PreparedQuery("SELECT label FROM prepared_probe WHERE id = %s", ["int"])
+    assert query.fetchall([1]) == [("one",)]
+    with pytest.raises(RuntimeError), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        raise RuntimeError("roll back")
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")  # the transaction open: the next statement runs directly
+        assert query.fetchall([2]) == [("two",)]

@@ -1,5 +1,5 @@
 """Django's PostgreSQL backend, with a cheaper connection health check (``CONN_HEALTH_CHECKS``) and prepared
-statements for the hot paths' cursors (``bound_cursor``).
+statements for the hot paths (``run_prepared``).
 
 Django checks a persistent connection at the start of each request that uses it by sending ``SELECT 1`` and
 waiting for the answer: a round trip to the server before every request's first query, which was a quarter of
@@ -22,25 +22,22 @@ request's first query waits instead (tests/trust_portal/test_postgresql_health_c
 
 from __future__ import annotations
 
+import datetime
 import logging
 import select
 import time
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.backends.postgresql import base, operations
+import psycopg
+from django.conf import settings
+from django.db.backends.postgresql import base
 from django.utils.asyncio import async_unsafe
 from psycopg import errors, pq
 from psycopg.adapt import PyFormat, Transformer
+from psycopg.postgres import types as pg_types
 
 logger = logging.getLogger("django.db.backends")
-
-# psycopg prepares a statement after this many executions on a server-binding cursor, if enabled at all; Django
-# turns preparation off (None) for connection poolers that could not follow it. Here it is on but never reached:
-# only ``bound_cursor``'s cursors prepare, each statement on its first execution, and Django's own cursors bind
-# on the client and never prepare whatever the threshold. PgBouncer follows protocol-level prepared statements
-# since 1.21 (``max_prepared_statements``). ``OPTIONS["prepare_threshold"]`` in the settings still decides.
-NEVER_BY_COUNT = 2**31
 
 
 def _readable(fd: int) -> bool:
@@ -52,14 +49,23 @@ def _readable(fd: int) -> bool:
     return bool(poller.poll(0))
 
 
-class PreparingCursor(base.ServerBindingCursor):  # type: ignore[misc,name-defined]
-    """A server-binding cursor (parameters travel apart from the SQL) whose statements psycopg prepares on first
-    use per connection: the server parses and plans each once, and no parameter is quoted into the text."""
+_TIMESTAMPTZ = pg_types["timestamptz"].oid
+_DRIVER_TZ_LOADER: Any = psycopg.adapters.get_loader(_TIMESTAMPTZ, pq.Format.TEXT)  # psycopg's C one, if built
 
-    def execute(
-        self, query: Any, params: Any = None, *, prepare: bool | None = None, binary: bool | None = None
-    ) -> Any:
-        return super().execute(query, params, prepare=True if prepare is None else prepare, binary=binary)  # type: ignore[misc]
+
+class _Adapting:
+    """What psycopg's ``Transformer`` reads of a connection (an ``AdaptContext``), with other adapters."""
+
+    __slots__ = ("adapters", "connection")
+
+    def __init__(self, driver: Any) -> None:
+        self.connection = driver
+        self.adapters = psycopg.adapt.AdaptersMap(driver.adapters)
+        # Times in UTC as psycopg's own loader reads them (compiled, with psycopg's binary package), not as Django's
+        # (``psycopg_any.BaseTzLoader`` parses each in Python, then sets the time zone Django wants): a few
+        # microseconds a value. With the session in UTC, as Django sets it when ``USE_TZ`` and no database
+        # ``TIME_ZONE``, psycopg's gives the same value with the same ``timezone.utc`` (``adapting_for``).
+        self.adapters.register_loader(_TIMESTAMPTZ, _DRIVER_TZ_LOADER)
 
 
 class Unprepared(Exception):
@@ -70,37 +76,13 @@ _FORGOTTEN = "26000"  # invalid_sql_statement_name: the server no longer knows i
 _STALE = "0A000"  # feature_not_supported: "cached plan must not change result type" (a migration)
 
 
-class DatabaseOperations(operations.DatabaseOperations):
-    def last_executed_query(self, cursor: Any, sql: str, params: Any) -> str | None:  # type: ignore[override]
-        """What a ``PreparingCursor`` ran, as Django tells it for server-side binding (DEBUG's query log, the tests'
-        ``CaptureQueriesContext``): the SQL with its parameters quoted in."""
-        if isinstance(cursor, PreparingCursor):
-            try:
-                return str(self.compose_sql(sql, params))
-            except errors.DataError:
-                return None
-        return super().last_executed_query(cursor, sql, params)  # type: ignore[no-any-return]
-
-
 class DatabaseWrapper(base.DatabaseWrapper):
-    ops_class = DatabaseOperations
-
     def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
         driver = super().get_new_connection(conn_params)
         self.prepared_names: set[bytes] = set()  # prepared by ``run_prepared`` on this connection
-        if driver.prepare_threshold is None and "prepare_threshold" not in self.settings_dict["OPTIONS"]:
-            driver.prepare_threshold = NEVER_BY_COUNT
+        utc = settings.USE_TZ and self.timezone is datetime.UTC and self.timezone_name == "UTC"
+        self.adapting: Any = _Adapting(driver) if utc else driver  # for ``run_prepared``'s Transformer
         return driver
-
-    @async_unsafe
-    def bound_cursor(self) -> Any:
-        """``cursor()`` with a ``PreparingCursor`` inside Django's wrapper (the health check first, database errors
-        translated, queries logged under DEBUG and seen by ``execute_wrappers``), for a statement run again and
-        again: ``trust_portal.db.PreparedQuery``."""
-        self.close_if_health_check_failed()
-        self.ensure_connection()
-        with self.wrap_database_errors:
-            return self._prepare_cursor(PreparingCursor(self.connection))  # type: ignore[attr-defined,call-arg]
 
     def is_usable(self) -> bool:
         driver = self.connection
@@ -129,8 +111,15 @@ class DatabaseWrapper(base.DatabaseWrapper):
         right: with ``execute_wrappers`` installed, in a pipeline, or when psycopg still owes the server the
         ``BEGIN`` of a transaction Django opened (psycopg sends it with a cursor's first statement).
 
+        psycopg itself prepares nothing here (Django leaves its ``prepare_threshold`` at None): a psycopg holding
+        prepared statements of its own deallocates them all (``DEALLOCATE ALL``) after a rollback or a DROP, and
+        these with them.
+
         A statement the server forgot, or whose plan went stale, is prepared again when no transaction is open;
-        inside one the error stands (the transaction is aborted anyway)."""
+        inside one the error stands (the transaction is aborted anyway). Nothing in the portal forgets them: a
+        ``DISCARD ALL`` comes from a connection pooler between clients (a new Django connection), or PgBouncer
+        re-prepares protocol-level statements itself (``max_prepared_statements``); after one sent on this
+        connection, the first statement run outside a transaction finds out for all of them."""
         self.close_if_health_check_failed()
         self.ensure_connection()
         self.validate_thread_sharing()
@@ -145,7 +134,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
         started = time.monotonic() if self.queries_logged else 0.0
         with self.wrap_database_errors, driver.lock:
             libpq = driver.pgconn
-            adapting = Transformer(driver)
+            if libpq.parameter_status(b"TimeZone") != b"UTC":  # someone SET TIME ZONE: Django's loader knows
+                adapting = Transformer(driver)
+            else:
+                adapting = Transformer(self.adapting)
             values = adapting.dump_sequence(params, [PyFormat.TEXT] * len(params))
             result = None
             for attempt in (1, 2):
@@ -159,6 +151,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
                 in_transaction = libpq.transaction_status != pq.TransactionStatus.IDLE
                 if attempt == 2 or state not in (_FORGOTTEN, _STALE) or in_transaction or self.in_atomic_block:
                     _raise_unless(result, pq.ExecStatus.TUPLES_OK, adapting)
+                if state == _FORGOTTEN:  # a DISCARD ALL or DEALLOCATE ALL: none of them is left
+                    self.prepared_names.clear()
                 self.prepared_names.discard(name)
                 if state == _STALE:
                     _raise_unless(libpq.exec_(b"DEALLOCATE " + name), pq.ExecStatus.COMMAND_OK, adapting)
