@@ -128,7 +128,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=8.0, help="per target and round, in turns of --slice")
     parser.add_argument("--slice", type=float, default=0.5, help="seconds of one turn")
-    parser.add_argument("--pause", type=float, default=0.0, help="idle seconds before each turn")
+    parser.add_argument(
+        "--pause", type=float, default=0.5, help="idle seconds before each turn (what one left running settles)"
+    )
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--rounds", type=int, default=2)

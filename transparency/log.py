@@ -14,6 +14,7 @@ to sign one that is not consistent with the previous checkpoint. The key comes f
 from __future__ import annotations
 
 import base64
+import functools
 import os
 from dataclasses import dataclass
 from functools import cache
@@ -166,7 +167,7 @@ class SigningKey:
     def public_pem(self) -> str:
         return notes.public_key_pem(self.private.public_key()).decode()
 
-    @property
+    @functools.cached_property  # a hash of the public key: asked for by every receipt
     def key_id(self) -> str:
         return notes.key_id(self.name, self.private.public_key()).hex()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 from collections.abc import Callable
 from typing import Any
@@ -35,13 +36,18 @@ def key_id(public_key: Ed25519PublicKey) -> str:
     return hashlib.sha256(raw).hexdigest()[:16]
 
 
+@functools.lru_cache(maxsize=16)  # a signer signs with a few keys, again and again (receipts: one a request)
+def _signer_key_id(private_key: Ed25519PrivateKey) -> str:
+    return key_id(private_key.public_key())
+
+
 def sign(payload: bytes, private_key: Ed25519PrivateKey, payload_type: str = PAYLOAD_TYPE) -> dict[str, Any]:
     return {
         "payloadType": payload_type,
         "payload": base64.b64encode(payload).decode(),
         "signatures": [
             {
-                "keyid": key_id(private_key.public_key()),
+                "keyid": _signer_key_id(private_key),
                 "sig": base64.b64encode(private_key.sign(pae(payload_type, payload))).decode(),
             }
         ],
