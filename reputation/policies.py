@@ -557,13 +557,13 @@ def decide(
     return decided
 
 
-_PLAIN: dict[type[Field[Any, Any]], tuple[type, ...]] = {
+_AS_IS: dict[type[Field[Any, Any]], tuple[type, ...]] = {  # values passed through when of these types
     models.CharField: (str,),
     models.ForeignKey: (int, type(None)),
     models.DateTimeField: (datetime,),
 }
 _DECISION_PREPARED = [
-    (field, isinstance(field, models.JSONField), _PLAIN.get(type(field), ())) for field in _DECISION_FIELDS
+    (field, isinstance(field, models.JSONField), _AS_IS.get(type(field), ())) for field in _DECISION_FIELDS
 ]
 
 

@@ -154,9 +154,9 @@ class PreparedQuery:
         typed = iter(types)
         self.typed_sql = re.sub("%s", lambda _: f"%s::{next(typed)}", sql)
         numbered = iter(range(1, len(types) + 1))
-        self.server_sql = re.sub(r"%s::|%%", lambda m: "%" if m[0] == "%%" else f"${next(numbered)}::", self.typed_sql)
-        self.name = b"tp_" + hashlib.sha256(self.server_sql.encode()).hexdigest()[:24].encode()
-        self._server_sql = self.server_sql.encode()
+        numbered_sql = re.sub(r"%s::|%%", lambda m: "%" if m[0] == "%%" else f"${next(numbered)}::", self.typed_sql)
+        self._server_sql = numbered_sql.encode()  # libpq's form: $1, $2, … and a literal % as itself
+        self.name = b"tp_" + hashlib.sha256(self._server_sql).hexdigest()[:24].encode()
 
     def fetchall(self, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         run = getattr(connection, "run_prepared", None)

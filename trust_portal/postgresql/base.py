@@ -64,7 +64,8 @@ class _Adapting:
         # Times in UTC as psycopg's own loader reads them (compiled, with psycopg's binary package), not as Django's
         # (``psycopg_any.BaseTzLoader`` parses each in Python, then sets the time zone Django wants): a few
         # microseconds a value. With the session in UTC, as Django sets it when ``USE_TZ`` and no database
-        # ``TIME_ZONE``, psycopg's gives the same value with the same ``timezone.utc`` (``adapting_for``).
+        # ``TIME_ZONE``, psycopg's gives the same value with the same ``timezone.utc`` (``get_new_connection``
+        # installs it only then; ``run_prepared`` checks the session is still in UTC).
         self.adapters.register_loader(_TIMESTAMPTZ, _DRIVER_TZ_LOADER)
 
 
@@ -101,8 +102,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
         """Run the statement ``sql`` (``$1``-style parameters, each typed by a cast) as the prepared statement
         ``name``, preparing it on the first use on this connection, and return its rows: libpq's
         ``PQexecPrepared`` called directly, the parameters and rows adapted by psycopg's own ``Transformer`` with
-        the connection's adapters (Django's time zone loaders included), so the values are the ones a cursor
-        gives. For the few hot statements whose benchmark asked for it (bench/decision.py): psycopg's cursor spent
+        the connection's adapters (times in UTC by psycopg's compiled loader, ``_Adapting``; in another session
+        time zone by Django's), so the values are the ones a cursor gives. For the few hot statements whose benchmark asked for it (bench/decision.py): psycopg's cursor spent
         more of a decision's time getting to libpq and back than the server spent running the statement.
 
         What Django's cursor does around a query is done here too: the health check, the thread-sharing and
